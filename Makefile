@@ -1,0 +1,37 @@
+# lightboard developer commands. Everything runs in a local virtual environment (.venv) that the
+# first command creates from nothing but this repository and the package registries.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
+
+.PHONY: venv test lint demo bench protos clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]' -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lint: venv
+	$(PY) -m ruff check src tests benchmarks examples
+
+test: lint
+	$(PY) -m pytest -q
+
+demo: venv
+	$(PY) examples/linear_regression.py --logdir runs/demo
+	@echo
+	@echo "Look at it:  $(VENV)/bin/tensorboard --logdir runs/demo   (then open http://localhost:6006)"
+
+bench: venv
+	$(PY) benchmarks/run.py
+
+protos:
+	scripts/gen_protos.sh
+
+clean:
+	rm -rf $(VENV) build dist src/*.egg-info runs .pytest_cache

@@ -1,0 +1,39 @@
+"""lightboard: fast, crash-safe TensorBoard logging — a drop-in replacement for tensorboardX.
+
+``from lightboard import SummaryWriter`` gives tensorboardX's writer. Importing the package itself
+loads nothing heavy; the writer and its dependencies load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = ["DummyFileWriter", "EventWriteError", "FileWriter", "SummaryWriter", "__version__"]
+
+if TYPE_CHECKING:
+    from lightboard.events.file import EventWriteError
+    from lightboard.file_writer import DummyFileWriter, FileWriter
+    from lightboard.writer import SummaryWriter
+
+_LAZY = {
+    "SummaryWriter": "lightboard.writer",
+    "FileWriter": "lightboard.file_writer",
+    "DummyFileWriter": "lightboard.file_writer",
+    "EventWriteError": "lightboard.events.file",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lightboard' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,1 @@
+"""The event pipeline: Event → TFRecord frame → file, behind one background writer thread."""

@@ -1,0 +1,222 @@
+"""One event file being written: a queue of events that the writer thread (or ``flush``) frames and writes.
+
+Callers queue either serialized ``Event`` payloads (``bytes``) or *deferred* events: tuples whose first
+item is a function that turns the tuple into the payload on the writer thread (how scalars stay cheap).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import deque
+from typing import Any, Callable, Union
+
+from crc32c import crc32c
+
+from lightboard.events import worker
+from lightboard.events.naming import event_file_name
+from lightboard.events.record import MASK_DELTA, U32, frame, record_header
+from lightboard.proto.event_pb2 import Event, SessionLog, SourceMetadata
+
+QueuedEvent = Union[bytes, tuple[Callable[[Any], bytes], Any]]
+"""A serialized Event, or a tuple ``(encode, ...)`` that ``encode(tuple)`` turns into one."""
+
+FILE_VERSION = "brain.Event:2"
+WRITER_NAME = "lightboard"
+BACKPRESSURE_EVENTS = 8192
+"""Queued events beyond which ``add`` writes the queue itself instead of waiting for the thread."""
+
+
+_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+class EventWriteError(OSError):
+    """Writing an event file failed; the events concerned are kept and retried on the next write."""
+
+
+class EventFile:
+    """An event file in ``logdir`` and the queue of events waiting to be written into it.
+
+    Args:
+        logdir: directory of the file (created if missing).
+        filename_suffix: appended to the file name.
+        max_queue: queued events that make the writer thread write at once.
+        flush_secs: longest time an event waits in the queue.
+        purge_step: if set, the file starts with two ``SessionLog.START`` events at this step, which makes
+            both TensorBoard loaders discard what an earlier run wrote at steps ``>= purge_step``.
+    """
+
+    def __init__(
+        self,
+        logdir: str,
+        filename_suffix: str = "",
+        max_queue: int = 10,
+        flush_secs: float = 120,
+        purge_step: int | None = None,
+    ) -> None:
+        self.logdir = logdir
+        self.flush_secs = float(flush_secs)
+        self.scheduled = False
+        self.urgent = False
+        self.path: str | None = None
+        self._suffix = filename_suffix
+        self._max_queue = max(1, int(max_queue))
+        self._queue: deque[QueuedEvent] = deque()
+        self._io_lock = threading.Lock()
+        self._fd = -1
+        self._size = 0
+        self._retry = b""
+        self._error: BaseException | None = None
+        self._closed = False
+        self._open(purge_step)
+        worker.track(self)
+
+    # -- callers' side ------------------------------------------------------------------------------
+
+    def add(self, event: QueuedEvent) -> None:
+        """Queue one event (see :data:`QueuedEvent`); raises the error of an earlier failed write."""
+        if self._error is not None or self._closed:
+            self._check_usable()
+        queue = self._queue
+        queue.append(event)
+        if not self.scheduled:
+            worker.scheduler().schedule(self, False)
+        elif len(queue) >= self._max_queue and not self.urgent:
+            self.urgent = True
+            if len(queue) > BACKPRESSURE_EVENTS:
+                self.flush()
+            else:
+                worker.scheduler().schedule(self, True)
+
+    def flush(self) -> None:
+        """Return once every event queued before this call is written to the operating system."""
+        self._check_usable()
+        with self._io_lock:
+            self._write_queue()
+
+    def close(self) -> None:
+        """Write what is queued, fsync and close the file. Closing twice is harmless."""
+        if self._closed:
+            return
+        worker.scheduler().forget(self)
+        with self._io_lock:
+            try:
+                self._write_queue()
+                if self._fd >= 0:
+                    os.fsync(self._fd)
+            finally:
+                self._closed = True
+                if self._fd >= 0:
+                    os.close(self._fd)
+                    self._fd = -1
+        self._raise_pending_error()
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def _check_usable(self) -> None:
+        if self._closed:
+            raise ValueError(f"event file {self.path} is closed")
+        self._raise_pending_error()
+
+    def _raise_pending_error(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    # -- writer thread's side -----------------------------------------------------------------------
+
+    def write_queued(self) -> None:
+        """Write the queue (called by the writer thread); an error is kept for the next caller."""
+        with self._io_lock:
+            if self._closed:
+                return
+            try:
+                self._write_queue()
+            except BaseException as error:  # noqa: BLE001 - handed to the caller, never lost
+                self._error = error
+
+    def forget_parent(self) -> None:
+        """In a forked child: drop the parent's descriptor and queue; write to a file of our own."""
+        self._io_lock = threading.Lock()
+        self._queue = deque()
+        self.scheduled = self.urgent = False
+        self._retry = b""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    # -- under the I/O lock -------------------------------------------------------------------------
+
+    def _write_queue(self) -> None:
+        queue = self._queue
+        count = len(queue)
+        if not count and not self._retry:
+            return
+        frames = [self._retry]
+        append = frames.append
+        popleft = queue.popleft
+        header = record_header
+        pack = U32.pack
+        failure = None
+        for _ in range(count):
+            event = popleft()
+            if type(event) is not bytes:
+                try:
+                    event = event[0](event)
+                except Exception as error:  # noqa: BLE001 - a bad deferred event must not stop the others
+                    failure = error
+                    continue
+            crc = crc32c(event)
+            append(header(len(event)))
+            append(event)
+            append(pack((((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF))
+        self._retry = b""
+        self._write(b"".join(frames))
+        if failure is not None:
+            raise failure
+
+    def _write(self, data: bytes) -> None:
+        if self._fd < 0:
+            self._open(None)
+        view = memoryview(data)
+        written = 0
+        try:
+            while written < len(data):
+                written += os.write(self._fd, view[written:])
+        except OSError as error:
+            self._retry = data
+            try:
+                os.ftruncate(self._fd, self._size)  # never leave a partial record behind
+            except OSError:
+                pass
+            raise EventWriteError(error.errno, f"could not write event file {self.path}: {error.strerror}") from error
+        self._size += written
+        if os.fstat(self._fd).st_nlink == 0:
+            self._retry = data
+            os.close(self._fd)
+            self._fd = -1
+            raise EventWriteError(
+                f"event file {self.path} was deleted while open (was its directory removed?); "
+                "the events will go to a new file"
+            )
+
+    def _open(self, purge_step: int | None) -> None:
+        os.makedirs(self.logdir, exist_ok=True)
+        while True:
+            path = os.path.join(self.logdir, event_file_name(self._suffix))
+            try:
+                fd = os.open(path, _OPEN_FLAGS, 0o644)
+                break
+            except FileExistsError:
+                continue
+        self._fd, self.path, self._size = fd, path, 0
+        now = time.time()
+        first = [Event(wall_time=now, file_version=FILE_VERSION, source_metadata=SourceMetadata(writer=WRITER_NAME))]
+        if purge_step is not None:
+            start = SessionLog(status=SessionLog.START)
+            first += [Event(wall_time=now, step=purge_step, session_log=start)] * 2
+        self._write(b"".join(frame(event.SerializeToString()) for event in first))

@@ -1,0 +1,20 @@
+"""Event file names: ``events.out.tfevents.<10-digit secs>.<host>.<pid>.<counter><suffix>``.
+
+The pid and a process-wide counter keep two writers (processes, or writers of one process) that open
+files in one directory in the same second from ever sharing a name (tensorboard-format.md §3).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import time
+
+_counter = itertools.count()
+
+
+def event_file_name(suffix: str = "", now: float | None = None) -> str:
+    """Return a fresh event file base name; each call in a process gets a new counter value."""
+    secs = int(time.time() if now is None else now)
+    return f"events.out.tfevents.{secs:010d}.{socket.gethostname()}.{os.getpid()}.{next(_counter)}{suffix}"

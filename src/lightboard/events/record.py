@@ -1,0 +1,68 @@
+"""TFRecord framing of event files: little-endian lengths and masked CRC-32C checksums.
+
+Each record is ``u64 length | u32 masked_crc(length bytes) | payload | u32 masked_crc(payload)``,
+all little-endian (tensorboard-format.md §2).
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+
+from crc32c import crc32c
+
+MASK_DELTA = 0xA282EAD8
+U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+_HEADER_CACHE: dict[int, bytes] = {}
+
+
+def masked_crc32c(data: bytes) -> int:
+    """Return the CRC-32C of ``data``, rotated right by 15 bits plus 0xA282EAD8, as TFRecord stores it."""
+    crc = crc32c(data)
+    return (((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF
+
+
+def record_header(length: int) -> bytes:
+    """The 12 bytes that precede a payload of ``length`` bytes (memoised: lengths repeat)."""
+    header = _HEADER_CACHE.get(length)
+    if header is None:
+        length_bytes = _U64.pack(length)
+        header = length_bytes + U32.pack(masked_crc32c(length_bytes))
+        if len(_HEADER_CACHE) < 4096:
+            _HEADER_CACHE[length] = header
+    return header
+
+
+def frame(payload: bytes) -> bytes:
+    """Return ``payload`` framed as one TFRecord."""
+    crc = crc32c(payload)
+    return b"".join(
+        (record_header(len(payload)), payload, U32.pack((((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF))
+    )
+
+
+class RecordError(ValueError):
+    """A record whose length or payload checksum does not match."""
+
+
+def iter_records(data: bytes) -> Iterator[bytes]:
+    """Yield the payloads of the complete records in ``data``, checking both checksums.
+
+    A partial record at the end (a file still being written) ends the iteration quietly;
+    a checksum mismatch raises :class:`RecordError` naming the offset.
+    """
+    offset, end = 0, len(data)
+    while end - offset >= 12:
+        length_bytes = data[offset : offset + 8]
+        if U32.unpack_from(data, offset + 8)[0] != masked_crc32c(length_bytes):
+            raise RecordError(f"length checksum mismatch at offset {offset}")
+        (length,) = _U64.unpack(length_bytes)
+        stop = offset + 12 + length
+        if stop + 4 > end:
+            return
+        payload = data[offset + 12 : stop]
+        if U32.unpack_from(data, stop)[0] != masked_crc32c(payload):
+            raise RecordError(f"payload checksum mismatch in the record at offset {offset}")
+        yield payload
+        offset = stop + 4

@@ -1,0 +1,123 @@
+"""The one background thread that writes every open event file of the process.
+
+Event files ask it to write their queued events when the first event arrives (deadline
+``flush_secs``) and again, urgently, once ``max_queue`` events are waiting. The thread never dies
+on an I/O error: each file keeps its own error and raises it to its caller.
+
+Across ``fork()`` the child gets a fresh scheduler (the parent's thread does not exist there) and
+every inherited file forgets its parent's descriptor and queue; see :func:`_after_fork_in_child`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+import time
+import weakref
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lightboard.events.file import EventFile
+
+logger = logging.getLogger(__name__)
+
+
+class _Scheduler:
+    """Deadlines of the files with queued events, and the thread that meets them."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition(threading.Lock())
+        self.due: dict[EventFile, float] = {}
+        self.thread: threading.Thread | None = None
+
+    def schedule(self, file: EventFile, urgent: bool) -> None:
+        """Ask for ``file``'s queued events to be written now (``urgent``) or within its flush_secs."""
+        with self.cond:
+            file.scheduled = True
+            when = time.monotonic() if urgent else time.monotonic() + file.flush_secs
+            if when < self.due.get(file, float("inf")):
+                self.due[file] = when
+                if self.thread is None:
+                    self.thread = threading.Thread(target=self._run, name="lightboard-writer", daemon=True)
+                    self.thread.start()
+                self.cond.notify()
+
+    def forget(self, file: EventFile) -> None:
+        """Drop ``file`` from the schedule (it is being closed)."""
+        with self.cond:
+            self.due.pop(file, None)
+
+    def _run(self) -> None:
+        while True:
+            with self.cond:
+                while True:
+                    now = time.monotonic()
+                    ready = [f for f, when in self.due.items() if when <= now]
+                    if ready:
+                        break
+                    self.cond.wait(min(self.due.values()) - now if self.due else None)
+                for file in ready:
+                    del self.due[file]
+                    file.scheduled = False
+                    file.urgent = False
+            for file in ready:
+                file.write_queued()
+
+
+_scheduler = _Scheduler()
+_live_files: weakref.WeakSet[EventFile] = weakref.WeakSet()
+
+
+def scheduler() -> _Scheduler:
+    """The scheduler of this process (a forked child gets its own)."""
+    return _scheduler
+
+
+def track(file: EventFile) -> None:
+    """Remember ``file`` so that it is closed at exit and reset in forked children."""
+    _live_files.add(file)
+    _install_multiprocessing_hook()
+
+
+def close_all() -> None:
+    """Write, sync and close every event file still open in this process; errors are logged."""
+    for file in list(_live_files):
+        try:
+            file.close()
+        except Exception:  # noqa: BLE001 - exit path: report, never raise
+            logger.exception("lightboard: could not close %s", file.path)
+
+
+def _after_fork_in_child() -> None:
+    global _scheduler
+    _scheduler = _Scheduler()
+    for file in list(_live_files):
+        file.forget_parent()
+
+
+_hook_installed = False
+
+
+def _install_multiprocessing_hook() -> None:
+    """Make multiprocessing children (which leave through ``os._exit``) close their files too."""
+    global _hook_installed
+    if _hook_installed:
+        return
+    _hook_installed = True
+    import multiprocessing.util as mp_util
+
+    def _register_in_child(_: object) -> None:
+        mp_util.Finalize(None, close_all, exitpriority=0)
+
+    mp_util.register_after_fork(_scheduler_anchor, _register_in_child)
+
+
+class _Anchor:
+    """A long-lived object for multiprocessing's weak after-fork registry."""
+
+
+_scheduler_anchor = _Anchor()
+os.register_at_fork(after_in_child=_after_fork_in_child)
+atexit.register(close_all)
