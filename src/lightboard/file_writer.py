@@ -23,7 +23,7 @@ def _close_quietly(file: EventFile) -> None:
     """Close an event file whose writer was garbage-collected; errors are logged, not raised."""
     try:
         file.close()
-    except Exception:  # noqa: BLE001 - runs from the garbage collector
+    except Exception:
         logger.exception("lightboard: could not close %s", file.path)
 
 

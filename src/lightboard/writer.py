@@ -27,10 +27,9 @@ def default_logdir(comment: str = "") -> str:
 
 def to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
     """:func:`lightboard.tensor.to_float`, imported on first use so that numpy loads only when needed."""
-    global to_float
-    from lightboard.tensor import to_float
+    from lightboard import tensor
 
-    return to_float(value, argument=argument, method=method, tag=tag)
+    return tensor.to_float(value, argument=argument, method=method, tag=tag)
 
 
 class SummaryWriter:
@@ -173,7 +172,8 @@ class SummaryWriter:
         """
         prefix = self._scalar_prefixes.get(tag) if type(tag) is str else None
         if prefix is None:
-            prefix = self._scalar_prefixes[check_tag(tag, "add_scalar")] = scalar.event_prefix(clean_tag(tag))
+            check_tag(tag, "add_scalar")
+            prefix = self._scalar_prefixes[tag] = scalar.event_prefix(clean_tag(tag))
         kind = type(scalar_value)
         if kind is float or kind is int:
             value = float(scalar_value)
@@ -310,7 +310,9 @@ class SummaryWriter:
 
     # -- text ----------------------------------------------------------------------------------------
 
-    def add_text(self, tag: str, text_string: str, global_step: int | None = None, walltime: float | None = None) -> None:
+    def add_text(
+        self, tag: str, text_string: str, global_step: int | None = None, walltime: float | None = None
+    ) -> None:
         """Log Markdown text, shown by TensorBoard's text dashboard under ``<tag>/text_summary``."""
         from lightboard.summaries import text
 

@@ -10,7 +10,8 @@ import os
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Union
+from collections.abc import Callable
+from typing import Any, Union
 
 from crc32c import crc32c
 
@@ -19,7 +20,7 @@ from lightboard.events.naming import event_file_name
 from lightboard.events.record import MASK_DELTA, U32, frame, record_header
 from lightboard.proto.event_pb2 import Event, SessionLog, SourceMetadata
 
-QueuedEvent = Union[bytes, tuple[Callable[[Any], bytes], Any]]
+QueuedEvent = Union[bytes, tuple[Callable[[Any], bytes], Any]]  # noqa: UP007 - a runtime alias on Python 3.10
 """A serialized Event, or a tuple ``(encode, ...)`` that ``encode(tuple)`` turns into one."""
 
 FILE_VERSION = "brain.Event:2"

@@ -86,7 +86,7 @@ def close_all() -> None:
     for file in list(_live_files):
         try:
             file.close()
-        except Exception:  # noqa: BLE001 - exit path: report, never raise
+        except Exception:
             logger.exception("lightboard: could not close %s", file.path)
 
 

@@ -12,7 +12,9 @@ PLUGIN_NAME = "text"
 TAG_SUFFIX = "/text_summary"
 
 _METADATA = SummaryMetadata(
-    plugin_data=SummaryMetadata.PluginData(plugin_name=PLUGIN_NAME, content=TextPluginData(version=0).SerializeToString()),
+    plugin_data=SummaryMetadata.PluginData(
+        plugin_name=PLUGIN_NAME, content=TextPluginData(version=0).SerializeToString()
+    ),
     data_class=DataClass.DATA_CLASS_TENSOR,
 )
 _SHAPE = TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)])
