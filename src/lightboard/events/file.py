@@ -83,11 +83,11 @@ class EventFile:
         queue.append(event)
         if not self.scheduled:
             worker.scheduler().schedule(self, False)
-        elif len(queue) >= self._max_queue and not self.urgent:
-            self.urgent = True
+        elif len(queue) >= self._max_queue:
             if len(queue) > BACKPRESSURE_EVENTS:
-                self.flush()
-            else:
+                self.flush()  # the writer thread is starved of the GIL: write here rather than grow
+            elif not self.urgent:
+                self.urgent = True
                 worker.scheduler().schedule(self, True)
 
     def flush(self) -> None:
