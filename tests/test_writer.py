@@ -189,6 +189,18 @@ def test_histograms(tmp_path: pathlib.Path) -> None:
     assert (raw.histo.min, raw.histo.max, raw.histo.num, raw.histo.sum, raw.histo.sum_squares) == (0, 2, 3, 3, 5)
 
 
+def test_histogram_copies_values_and_records_nan(tmp_path: pathlib.Path) -> None:
+    weights = torch.ones(1000)
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_histogram("w", weights, 1)
+        weights.mul_(-5.0)  # the training loop updates the tensor in place right away
+        writer.add_histogram("nan", [math.nan, math.nan], 2)
+    [(_, value, _)] = values_in(tmp_path, "w")
+    assert (value.histo.min, value.histo.max, value.histo.sum) == (1.0, 1.0, 1000.0)
+    [(_, nan, _)] = values_in(tmp_path, "nan")
+    assert nan.histo.num == 2 and math.isnan(nan.histo.min) and list(nan.histo.bucket) == []
+
+
 def test_bad_histogram_input(tmp_path: pathlib.Path) -> None:
     with SummaryWriter(tmp_path) as writer:
         with pytest.raises(ValueError, match="add_histogram: values for tag 'w' is empty"):
@@ -197,6 +209,10 @@ def test_bad_histogram_input(tmp_path: pathlib.Path) -> None:
             writer.add_histogram("w", [math.nan, 1.0], bins="auto")
         with pytest.raises(TypeError, match="tag 'w'"):
             writer.add_histogram("w", ["a", "b"])
+        with pytest.raises(ValueError, match="increase monotonically"):
+            writer.add_histogram("w", [1.0], bins=[3.0, 1.0])
+        with pytest.raises(ValueError, match="max_bins for tag 'w' must be a positive int"):
+            writer.add_histogram("w", [1.0], max_bins=0)
         with pytest.raises(ValueError, match="same length, got 2 and 1"):
             writer.add_histogram_raw("r", 0, 1, 1, 1, 1, [1.0, 2.0], [1])
     assert values_in(tmp_path, "w") == []

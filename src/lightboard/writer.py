@@ -257,8 +257,13 @@ class SummaryWriter:
             max_bins: merge adjacent bins until at most about this many remain.
 
         Raises:
-            ValueError: ``values`` is empty, or cannot be binned (e.g. NaN with automatic edges).
+            ValueError: ``values`` is empty, ``bins`` are edges that do not increase, or numpy cannot choose
+                edges (e.g. ``"auto"`` with NaN values).
+
+        NaN and values beyond the edges are counted in ``num``, ``min`` and ``max`` but in no bucket.
         """
+        import numpy as np
+
         from lightboard.summaries import histogram
         from lightboard.tensor import to_numpy
 
@@ -266,11 +271,16 @@ class SummaryWriter:
         array = to_numpy(values, argument="values", method="add_histogram", tag=tag)
         if array.size == 0:
             raise ValueError(f"add_histogram: values for tag {tag!r} is empty (shape {array.shape})")
+        if max_bins is not None and (isinstance(max_bins, bool) or not isinstance(max_bins, int) or max_bins < 1):
+            raise ValueError(f"add_histogram: max_bins for tag {tag!r} must be a positive int, got {max_bins!r}")
+        if array.dtype not in (np.float32, np.float64):
+            array = array.astype(np.float64)
         try:
-            proto = histogram.histogram_proto(array.reshape(-1).astype(float), bins, max_bins)
+            binned = histogram.Histogram.of(array.reshape(-1), bins, max_bins)
         except (ValueError, TypeError) as error:
             raise ValueError(f"add_histogram: cannot bin values for tag {tag!r} with bins={bins!r}: {error}") from error
-        self._add_summary(histogram.summary(clean_tag(tag), proto), global_step, walltime)
+        step, wall = self._step_and_time(global_step, walltime)
+        self._get_file_writer().queue(histogram.event(clean_tag(tag), binned, wall, step))
 
     def add_histogram_raw(
         self,

@@ -8,6 +8,7 @@ import struct
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from lightboard.events.wire import varint
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
 from lightboard.summaries import scalar
@@ -43,4 +44,4 @@ def test_nan_and_inf_are_kept() -> None:
 
 def test_varint_matches_protobuf_for_edges() -> None:
     for step in (1, 127, 128, 16383, 16384, (1 << 63) - 1, -1, -(1 << 63)):
-        assert Event.FromString(b"\x10" + scalar.varint(step)).step == step
+        assert Event.FromString(b"\x10" + varint(step)).step == step

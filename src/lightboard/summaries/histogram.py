@@ -3,15 +3,21 @@
 Bucket ``i`` spans ``(bucket_limit[i-1], bucket_limit[i]]``; empty buckets at both ends are trimmed,
 keeping one empty bucket on the left so that the leftmost edge survives (TensorBoard stores only
 right edges).
+
+``add_histogram`` is a hot path (weights every few steps), so :class:`Histogram` bins with a sort in
+the input's own precision and serializes the event by hand; tests prove the bytes identical to
+tensorboardX's ``make_histogram`` through the protobuf library.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
+from lightboard.events.wire import double_field, length_delimited, summary_event
 from lightboard.proto.summary_pb2 import HistogramProto, Summary
 
 
@@ -42,31 +48,122 @@ def _merge(counts: np.ndarray, limits: np.ndarray, max_bins: int) -> tuple[np.nd
     return counts, merged
 
 
-def histogram_proto(values: np.ndarray, bins: Any, max_bins: int | None = None) -> HistogramProto:
-    """Bin the float64 vector ``values`` (non-empty) with numpy ``bins`` into a ``HistogramProto``.
+def explicit_edges(bins: Any) -> np.ndarray | None:
+    """The float64 edges of ``"tensorflow"`` or of an explicit edge sequence, else None (numpy computes them).
 
     Raises:
-        ValueError: if numpy cannot bin the values, or none falls within the edges.
+        ValueError: edges that do not increase monotonically.
     """
-    if isinstance(bins, str) and bins == "tensorflow":
-        bins = tensorflow_bins()
-    counts, limits = np.histogram(values, bins=bins)
-    if max_bins is not None and len(counts) > max_bins:
-        counts, limits = _merge(counts, limits, max_bins)
-    nonzero = np.flatnonzero(counts)
-    if not nonzero.size:
-        raise ValueError(f"no value falls within the bin edges [{limits[0]}, {limits[-1]}]")
-    start, end = int(nonzero[0]), int(nonzero[-1]) + 1
-    kept_counts = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
-    return HistogramProto(
-        min=values.min(),
-        max=values.max(),
-        num=len(values),
-        sum=values.sum(),
-        sum_squares=values.dot(values),
-        bucket_limit=limits[start : end + 1].tolist(),
-        bucket=kept_counts.tolist(),
-    )
+    if isinstance(bins, str):
+        return tensorflow_bins() if bins == "tensorflow" else None
+    if np.ndim(bins) != 1:
+        return None
+    edges = np.asarray(bins, dtype=np.float64)
+    if len(edges) < 2 or not np.all(edges[1:] >= edges[:-1]):
+        raise ValueError(f"bin edges must be at least two and increase monotonically, got {list(bins)!r}")
+    return edges
+
+
+def _counts(values: np.ndarray, bins: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``numpy.histogram(values.astype(float), bins)``; for explicit edges, sorting in the input's precision.
+
+    Float32 to float64 is exact, so sorting float32 values orders them as their float64 copies would be;
+    the counts are then found exactly as numpy's non-uniform-bins path finds them.
+    """
+    edges = explicit_edges(bins)
+    if edges is None:
+        return np.histogram(values.astype(np.float64), bins=bins)
+    ordered = np.sort(values).astype(np.float64, copy=False)
+    # Edges at or below the smallest value have no value to their left, edges above the largest have
+    # all of them: only the edges in between need a search.
+    last = len(edges) - 1
+    high = min(int(edges.searchsorted(ordered[-1], "right")), last)
+    low = min(int(edges.searchsorted(ordered[0], "right")), high)
+    cumulative = np.full(len(edges), len(ordered), dtype=np.intp)
+    cumulative[:low] = 0
+    cumulative[low:high] = ordered.searchsorted(edges[low:high], "left")
+    cumulative[last] = ordered.searchsorted(edges[last], "right")
+    return cumulative[1:] - cumulative[:-1], edges
+
+
+@dataclass
+class Histogram:
+    """The fields of a ``HistogramProto``; ``limits`` are right edges of ``counts``."""
+
+    min: float
+    max: float
+    num: float
+    sum: float
+    sum_squares: float
+    limits: np.ndarray
+    counts: np.ndarray
+
+    @classmethod
+    def of(cls, values: np.ndarray, bins: Any = "tensorflow", max_bins: int | None = None) -> Histogram:
+        """Bin the non-empty vector ``values`` (float32 or float64) with numpy ``bins``, as tensorboardX does.
+
+        Values that fall within no bin (NaN, or beyond the edges) count in ``num``, ``min`` and ``max``
+        only; if no value falls within the edges, the histogram has no buckets (tensorboardX raises).
+
+        Raises:
+            ValueError: if numpy cannot choose edges for the values (e.g. ``"auto"`` with NaN).
+        """
+        counts, limits = _counts(values, bins)
+        if max_bins is not None and len(counts) > max_bins:
+            counts, limits = _merge(counts, limits, max_bins)
+        nonzero = np.flatnonzero(counts)
+        if nonzero.size:
+            start, end = int(nonzero[0]), int(nonzero[-1]) + 1
+            kept = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
+            limits = limits[start : end + 1]
+        else:
+            kept = limits = np.empty(0)
+        wide = values.astype(np.float64, copy=False)
+        with np.errstate(all="ignore"):  # inf - inf and overflow are recorded as NaN / inf, silently
+            total, squares = float(wide.sum()), float(wide.dot(wide))
+        return cls(
+            float(values.min()),
+            float(values.max()),
+            float(len(values)),
+            total,
+            squares,
+            limits.astype(np.float64, copy=False),
+            kept.astype(np.float64),
+        )
+
+    def proto(self) -> HistogramProto:
+        """The ``HistogramProto`` (through the protobuf library)."""
+        return HistogramProto(
+            min=self.min,
+            max=self.max,
+            num=self.num,
+            sum=self.sum,
+            sum_squares=self.sum_squares,
+            bucket_limit=self.limits.tolist(),
+            bucket=self.counts.tolist(),
+        )
+
+    def serialized(self) -> bytes:
+        """``self.proto().SerializeToString()``, written directly from the numpy buffers."""
+        parts = [
+            double_field(0x09, self.min),
+            double_field(0x11, self.max),
+            double_field(0x19, self.num),
+            double_field(0x21, self.sum),
+            double_field(0x29, self.sum_squares),
+        ]
+        if self.limits.size:
+            parts.append(length_delimited(0x32, self.limits.astype("<f8", copy=False).tobytes()))
+        if self.counts.size:
+            parts.append(length_delimited(0x3A, self.counts.astype("<f8", copy=False).tobytes()))
+        return b"".join(parts)
+
+
+def event(tag: str, histogram: Histogram, wall_time: float, step: int) -> bytes:
+    """A serialized ``Event`` with one histogram value under ``tag``."""
+    raw_tag = tag.encode("utf-8")
+    value = (length_delimited(0x0A, raw_tag) if raw_tag else b"") + length_delimited(0x2A, histogram.serialized())
+    return summary_event(wall_time, step, value)
 
 
 def summary(tag: str, histogram: HistogramProto) -> Summary:

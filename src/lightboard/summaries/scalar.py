@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import struct
 
+from lightboard.events.wire import event_head, varint
 from lightboard.proto.plugins_pb2 import ScalarPluginData
 from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
 from lightboard.proto.tensor_pb2 import TensorProto
 from lightboard.proto.types_pb2 import DT_FLOAT
 
 PLUGIN_NAME = "scalars"
-_WALL = struct.Struct("<Bd")
 _F32 = struct.Struct("<f")
-_NO_WALL = _WALL.pack(9, 0.0)
 _POS_INF = _F32.pack(float("inf"))
 _NEG_INF = _F32.pack(float("-inf"))
 _prefixes: dict[str, bytes] = {}
-
-
-def varint(value: int) -> bytes:
-    """Protobuf varint of an int64 (negative values take ten bytes, as in two's complement)."""
-    if value < 0:
-        value += 1 << 64
-    out = bytearray()
-    while value > 0x7F:
-        out.append((value & 0x7F) | 0x80)
-        value >>= 7
-    out.append(value)
-    return bytes(out)
 
 
 def event_prefix(tag: str) -> bytes:
@@ -53,11 +40,7 @@ def event_prefix(tag: str) -> bytes:
 def encode_event(item: tuple) -> bytes:
     """Serialize the deferred event ``(encode_event, wall_time, step, event_prefix(tag), value)``."""
     _, wall_time, step, prefix, value = item
-    head = _WALL.pack(9, wall_time)
-    if head == _NO_WALL:
-        head = b""
-    if step:
-        head += b"\x10" + (bytes((step,)) if 0 < step < 0x80 else varint(step))
+    head = event_head(wall_time, step)
     try:
         number = _F32.pack(value)
     except OverflowError:  # beyond float32: the C cast protobuf applies gives +-inf
