@@ -10,6 +10,7 @@ import json
 import os
 import struct
 import tempfile
+import weakref
 from typing import IO
 
 _RECORD = struct.Struct("<Idqd")
@@ -28,6 +29,7 @@ class ScalarHistory:
         index = self._keys.setdefault(key, len(self._keys))
         if self._spill is None:
             self._spill = tempfile.TemporaryFile()
+            weakref.finalize(self, self._spill.close)
         self._spill.write(_RECORD.pack(index, walltime, _NO_STEP if step is None else step, value))
 
     def as_dict(self) -> dict[str, list[list[float | int | None]]]:

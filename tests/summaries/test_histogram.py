@@ -52,6 +52,8 @@ def test_tensorflow_bins_equal_tensorboardx() -> None:
     assert len(tensorflow_bins()) == 1549
 
 
+pytestmark = pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")  # tensorboardX on inf
+
 SAMPLES = {
     "normal": np.random.default_rng(0).normal(size=10_000),
     "float32": np.random.default_rng(1).normal(scale=1e3, size=1000).astype(np.float32).astype(float),

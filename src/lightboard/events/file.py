@@ -6,6 +6,7 @@ item is a function that turns the tuple into the payload on the writer thread (h
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -29,7 +30,9 @@ BACKPRESSURE_EVENTS = 8192
 """Queued events beyond which ``add`` writes the queue itself instead of waiting for the thread."""
 
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_OPEN_FLAGS = (
+    os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 class EventWriteError(OSError):
@@ -76,9 +79,12 @@ class EventFile:
     # -- callers' side ------------------------------------------------------------------------------
 
     def add(self, event: QueuedEvent) -> None:
-        """Queue one event (see :data:`QueuedEvent`); raises the error of an earlier failed write."""
-        if self._error is not None or self._closed:
-            self._check_usable()
+        """Queue one event (see :data:`QueuedEvent`); raises the error of an earlier failed write.
+
+        The event is queued even then: it is written with the others once writing works again.
+        """
+        if self._closed:
+            raise ValueError(f"event file {self.path} is closed")
         queue = self._queue
         queue.append(event)
         if not self.scheduled:
@@ -89,12 +95,15 @@ class EventFile:
             elif not self.urgent:
                 self.urgent = True
                 worker.scheduler().schedule(self, True)
+        if self._error is not None:
+            self._raise_pending_error()
 
     def flush(self) -> None:
         """Return once every event queued before this call is written to the operating system."""
         self._check_usable()
         with self._io_lock:
             self._write_queue()
+            self._check_still_linked()
 
     def close(self) -> None:
         """Write what is queued, fsync and close the file. Closing twice is harmless."""
@@ -106,6 +115,7 @@ class EventFile:
                 self._write_queue()
                 if self._fd >= 0:
                     os.fsync(self._fd)
+                    self._check_still_linked()
             finally:
                 self._closed = True
                 if self._fd >= 0:
@@ -141,11 +151,13 @@ class EventFile:
                 self._error = error
 
     def forget_parent(self) -> None:
-        """In a forked child: drop the parent's descriptor and queue; write to a file of our own."""
+        """In a forked child: drop the parent's descriptor, queue and error; write to a file of our own."""
         self._io_lock = threading.Lock()
         self._queue = deque()
         self.scheduled = self.urgent = False
         self._retry = b""
+        self._error = None
+        self.path = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
@@ -181,31 +193,41 @@ class EventFile:
             raise failure
 
     def _write(self, data: bytes) -> None:
-        if self._fd < 0:
-            self._open(None)
-        view = memoryview(data)
-        written = 0
+        """Append ``data`` (whole records); on failure keep it for the next attempt and raise EventWriteError."""
         try:
-            while written < len(data):
-                written += os.write(self._fd, view[written:])
+            if self._fd < 0:
+                self._open(None)
+            view = memoryview(data)
+            written = 0
+            try:
+                while written < len(data):
+                    written += os.write(self._fd, view[written:])
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(self._fd, self._size)  # never leave a partial record behind
+                raise
         except OSError as error:
             self._retry = data
-            try:
-                os.ftruncate(self._fd, self._size)  # never leave a partial record behind
-            except OSError:
-                pass
-            raise EventWriteError(error.errno, f"could not write event file {self.path}: {error.strerror}") from error
+            if isinstance(error, EventWriteError):
+                raise
+            where = self.path if self._fd >= 0 else f"a new event file in {self.logdir}"
+            raise EventWriteError(error.errno, f"could not write {where}: {error.strerror}") from error
         self._size += written
-        if os.fstat(self._fd).st_nlink == 0:
-            self._retry = data
+        self._check_still_linked(data)
+
+    def _check_still_linked(self, unwritten: bytes = b"") -> None:
+        """Raise if the file was deleted (its directory removed?); ``unwritten`` goes to a new file next time."""
+        if self._fd >= 0 and os.fstat(self._fd).st_nlink == 0:
+            self._retry = unwritten + self._retry
             os.close(self._fd)
             self._fd = -1
             raise EventWriteError(
                 f"event file {self.path} was deleted while open (was its directory removed?); "
-                "the events will go to a new file"
+                "events written to it are lost, later ones go to a new file"
             )
 
     def _open(self, purge_step: int | None) -> None:
+        """Create a new event file (O_APPEND: writes follow a truncation) and write its first records."""
         os.makedirs(self.logdir, exist_ok=True)
         while True:
             path = os.path.join(self.logdir, event_file_name(self._suffix))
@@ -214,10 +236,19 @@ class EventFile:
                 break
             except FileExistsError:
                 continue
-        self._fd, self.path, self._size = fd, path, 0
         now = time.time()
         first = [Event(wall_time=now, file_version=FILE_VERSION, source_metadata=SourceMetadata(writer=WRITER_NAME))]
         if purge_step is not None:
             start = SessionLog(status=SessionLog.START)
             first += [Event(wall_time=now, step=purge_step, session_log=start)] * 2
-        self._write(b"".join(frame(event.SerializeToString()) for event in first))
+        header = b"".join(frame(event.SerializeToString()) for event in first)
+        try:
+            written = 0
+            while written < len(header):  # a short write is followed by the write that reports why
+                written += os.write(fd, header[written:])
+        except OSError as error:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise EventWriteError(error.errno, f"could not start event file {path}: {error.strerror}") from error
+        self._fd, self.path, self._size = fd, path, written

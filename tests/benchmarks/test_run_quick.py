@@ -1,0 +1,55 @@
+"""Smoke test of the benchmark suite: ``benchmarks/run.py --quick`` measures every writer on every operation."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+RUNNER = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+WRITERS = ("lightboard", "tensorboardX", "torch")
+OPERATIONS = {"add_scalar_float", "add_scalar_tensor", "add_histogram", "add_text", "import"}
+
+
+def is_number(value: object) -> bool:
+    """A real int or float (not a bool, not None)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@pytest.mark.timeout(120)
+def test_quick_run_measures_every_writer_on_every_operation(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, str(RUNNER), "--quick", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "tensorboardX/lightboard" in done.stdout  # the table was printed
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert payload["quick"] is True
+
+    results = payload["results"]
+    assert OPERATIONS <= set(results), sorted(results)
+    assert set(payload["benchmarks"]) == set(results)
+    for operation, row in results.items():
+        for writer in WRITERS:
+            value = row[writer]["value"]
+            assert is_number(value), (operation, writer, row[writer])
+            assert math.isfinite(value), (operation, writer, value)
+            if row[writer]["calls"]:  # call loops also report the caller-visible time
+                assert is_number(row[writer]["caller_us"]), (operation, writer, row[writer])
+        own = row["lightboard"]
+        assert own["value"] > 0, (operation, own)
+        if own["calls"]:
+            assert math.isfinite(own["caller_us"]) and own["caller_us"] > 0, (operation, own)
+
+    assert payload["targets"], "the issue's targets were not evaluated"
+    for writer in WRITERS:
+        assert isinstance(results["import"][writer]["extra"]["torch_imported"], bool)
