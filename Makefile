@@ -21,6 +21,8 @@ lint: venv
 
 test: lint
 	$(PY) -m pytest -q
+	@echo "Again without the C extension (its pure-Python twin):"
+	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/test_writer.py
 
 demo: venv
 	$(PY) examples/linear_regression.py --logdir runs/demo

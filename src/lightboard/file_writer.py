@@ -7,7 +7,7 @@ import logging
 import os
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lightboard.events.file import EventFile, QueuedEvent
@@ -67,10 +67,14 @@ class FileWriter:
         self._default_walltime: float | None = None
         self._file = self._open(purge_step)
 
+    queue: Callable[[QueuedEvent], None]
+    """Queue a serialized Event or a deferred event (:data:`lightboard.events.file.QueuedEvent`) as it is."""
+
     def _open(self, purge_step: int | None) -> EventFile:
         file = EventFile(self._logdir, self._filename_suffix, self._max_queue, self._flush_secs, purge_step)
         finalizer = weakref.finalize(self, _close_quietly, file)
         finalizer.atexit = False  # the writer thread's own exit hook closes open files
+        self.queue = file.add  # the hot path calls the file directly
         return file
 
     @property
@@ -81,10 +85,6 @@ class FileWriter:
     def get_logdir(self) -> str:
         """The directory this writer writes into."""
         return self._logdir
-
-    def queue(self, event: QueuedEvent) -> None:
-        """Queue a serialized Event payload or a deferred event (see :class:`lightboard.events.file.EventFile`)."""
-        self._file.add(event)
 
     def add_event(self, event: Event, step: int | None = None, walltime: float | None = None) -> None:
         """Write ``event``, setting its ``wall_time`` (default: now) and ``step`` (if given)."""

@@ -14,11 +14,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Union
 
-from crc32c import crc32c
-
 from lightboard.events import worker
 from lightboard.events.naming import event_file_name
-from lightboard.events.record import MASK_DELTA, U32, frame, record_header
+from lightboard.events.record import frame, frame_batch
+from lightboard.events.wire import encode_scalar_event
 from lightboard.proto.event_pb2 import Event, SessionLog, SourceMetadata
 
 QueuedEvent = Union[bytes, tuple[Callable[[Any], bytes], Any]]  # noqa: UP007 - a runtime alias on Python 3.10
@@ -89,8 +88,8 @@ class EventFile:
         queue.append(event)
         if not self.scheduled:
             worker.scheduler().schedule(self, False)
-        elif len(queue) >= self._max_queue:
-            if len(queue) > BACKPRESSURE_EVENTS:
+        elif (waiting := len(queue)) >= self._max_queue:
+            if waiting > BACKPRESSURE_EVENTS:
                 self.flush()  # the writer thread is starved of the GIL: write here rather than grow
             elif not self.urgent:
                 self.urgent = True
@@ -169,26 +168,11 @@ class EventFile:
         count = len(queue)
         if not count and not self._retry:
             return
-        frames = [self._retry]
-        append = frames.append
         popleft = queue.popleft
-        header = record_header
-        pack = U32.pack
-        failure = None
-        for _ in range(count):
-            event = popleft()
-            if type(event) is not bytes:
-                try:
-                    event = event[0](event)
-                except Exception as error:  # noqa: BLE001 - a bad deferred event must not stop the others
-                    failure = error
-                    continue
-            crc = crc32c(event)
-            append(header(len(event)))
-            append(event)
-            append(pack((((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF))
-        self._retry = b""
-        self._write(b"".join(frames))
+        data, failure = frame_batch([popleft() for _ in range(count)], encode_scalar_event)
+        if self._retry:
+            data, self._retry = self._retry + data, b""
+        self._write(data)
         if failure is not None:
             raise failure
 

@@ -10,6 +10,10 @@ import struct
 
 _WALL = struct.Struct("<Bd")
 _NO_WALL = _WALL.pack(0x09, 0.0)
+_F32 = struct.Struct("<f")
+_POS_INF = _F32.pack(float("inf"))
+_NEG_INF = _F32.pack(float("-inf"))
+_prefixes: dict[str, bytes] = {}
 
 
 def varint(value: int) -> bytes:
@@ -48,3 +52,29 @@ def event_head(wall_time: float, step: int) -> bytes:
 def summary_event(wall_time: float, step: int, value: bytes) -> bytes:
     """An ``Event`` whose ``summary`` holds the one serialized ``Summary.Value`` ``value``."""
     return event_head(wall_time, step) + length_delimited(0x2A, length_delimited(0x0A, value))
+
+
+def scalar_event_prefix(tag: str) -> bytes:
+    """The bytes of ``Event.summary`` up to the float of a ``simple_value`` under ``tag`` (memoised)."""
+    prefix = _prefixes.get(tag)
+    if prefix is None:
+        raw = tag.encode("utf-8")
+        value = (length_delimited(0x0A, raw) if raw else b"") + b"\x15"
+        prefix = length_delimited(0x2A, length_delimited(0x0A, value + b"\0\0\0\0"))[:-4]
+        if len(_prefixes) < 65536:
+            _prefixes[tag] = prefix
+    return prefix
+
+
+def encode_scalar_event(item: tuple) -> bytes:
+    """Serialize the deferred event ``(encode_scalar_event, wall_time, step, scalar_event_prefix(tag), value)``.
+
+    ``wall_time`` and ``value`` are Python floats, ``step`` an int64 int. The extension module
+    ``lightboard.events._framing`` recognises such tuples and encodes them the same way in C.
+    """
+    _, wall_time, step, prefix, value = item
+    try:
+        number = _F32.pack(value)
+    except OverflowError:  # beyond float32: the C cast protobuf applies gives +-inf
+        number = _POS_INF if value > 0 else _NEG_INF
+    return event_head(wall_time, step) + prefix + number

@@ -1,51 +1,22 @@
 """Scalars: one float per step, stored as ``simple_value`` (float32), which both TensorBoard loaders read.
 
-The plain case (no display name, no description) is the hot path of every training loop. Its Event is
-encoded by hand on the writer thread (:func:`encode_event`); tests prove the bytes identical to the
+The plain case (no display name, no description) is the hot path of every training loop: the writer
+queues ``(encode_event, wall_time, step, event_prefix(tag), value)`` and the writer thread serializes
+it by hand (:mod:`lightboard.events.wire`, or its C twin); tests prove the bytes identical to the
 protobuf library's. Every other case goes through protobuf (:func:`summary`).
 """
 
 from __future__ import annotations
 
-import struct
-
-from lightboard.events.wire import event_head, varint
+from lightboard.events.wire import encode_scalar_event as encode_event
+from lightboard.events.wire import scalar_event_prefix as event_prefix
 from lightboard.proto.plugins_pb2 import ScalarPluginData
 from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
 from lightboard.proto.tensor_pb2 import TensorProto
 from lightboard.proto.types_pb2 import DT_FLOAT
 
 PLUGIN_NAME = "scalars"
-_F32 = struct.Struct("<f")
-_POS_INF = _F32.pack(float("inf"))
-_NEG_INF = _F32.pack(float("-inf"))
-_prefixes: dict[str, bytes] = {}
-
-
-def event_prefix(tag: str) -> bytes:
-    """The bytes of ``Event.summary`` up to the float of a ``simple_value`` for ``tag`` (memoised)."""
-    prefix = _prefixes.get(tag)
-    if prefix is None:
-        raw = tag.encode("utf-8")
-        tag_field = b"\x0a" + varint(len(raw)) + raw if raw else b""
-        value = tag_field + b"\x15"
-        value_length = len(value) + 4
-        summary_length = 1 + len(varint(value_length)) + value_length
-        prefix = b"\x2a" + varint(summary_length) + b"\x0a" + varint(value_length) + value
-        if len(_prefixes) < 65536:
-            _prefixes[tag] = prefix
-    return prefix
-
-
-def encode_event(item: tuple) -> bytes:
-    """Serialize the deferred event ``(encode_event, wall_time, step, event_prefix(tag), value)``."""
-    _, wall_time, step, prefix, value = item
-    head = event_head(wall_time, step)
-    try:
-        number = _F32.pack(value)
-    except OverflowError:  # beyond float32: the C cast protobuf applies gives +-inf
-        number = _POS_INF if value > 0 else _NEG_INF
-    return head + prefix + number
+__all__ = ["PLUGIN_NAME", "encode_event", "event_prefix", "summary"]
 
 
 def summary(
