@@ -78,7 +78,7 @@ def frame_batch_python(items: list[Any], scalar_encoder: Callable[[Any], bytes])
 frame_batch = frame_batch_python
 if os.environ.get("LIGHTBOARD_PURE_PYTHON") != "1":
     try:
-        from lightboard.events._framing import frame_batch
+        from lightboard.events._framing import frame_batch  # noqa: F401 - re-exported
     except ImportError:  # not built (no compiler at install time): the Python twin serves
         pass
 
