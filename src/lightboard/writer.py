@@ -25,11 +25,15 @@ def default_logdir(comment: str = "") -> str:
     return os.path.join("runs", stamp + "_" + socket.gethostname() + comment)
 
 
+_tensor_module: Any = None
+
+
 def to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
     """:func:`lightboard.tensor.to_float`, imported on first use so that numpy loads only when needed."""
-    from lightboard import tensor
-
-    return tensor.to_float(value, argument=argument, method=method, tag=tag)
+    global _tensor_module
+    if _tensor_module is None:
+        from lightboard import tensor as _tensor_module
+    return _tensor_module.to_float(value, argument=argument, method=method, tag=tag)
 
 
 class SummaryWriter:

@@ -64,7 +64,7 @@ class EventFile:
         self.urgent = False
         self.path: str | None = None
         self._suffix = filename_suffix
-        self._max_queue = max(1, int(max_queue))
+        self._wake_at = max(1, min(int(max_queue), BACKPRESSURE_EVENTS))
         self._queue: deque[QueuedEvent] = deque()
         self._io_lock = threading.Lock()
         self._fd = -1
@@ -88,7 +88,7 @@ class EventFile:
         queue.append(event)
         if not self.scheduled:
             worker.scheduler().schedule(self, False)
-        elif (waiting := len(queue)) >= self._max_queue:
+        elif (waiting := len(queue)) >= self._wake_at:
             if waiting > BACKPRESSURE_EVENTS:
                 self.flush()  # the writer thread is starved of the GIL: write here rather than grow
             elif not self.urgent:
