@@ -82,3 +82,10 @@ def test_conversion_imports_no_framework() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_to_numpy_torch_float8() -> None:
+    values = torch.tensor([1.0, -2.0]).to(torch.float8_e4m3fn)
+    converted = to_numpy(values, **KW)
+    assert converted.dtype == np.float32
+    np.testing.assert_array_equal(converted, [1.0, -2.0])

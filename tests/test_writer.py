@@ -306,3 +306,92 @@ def test_comet_config_warns_when_enabled(tmp_path: pathlib.Path) -> None:
         SummaryWriter(tmp_path / "a", comet_config={"disabled": True}).close()
     with pytest.warns(UserWarning, match="Comet"):
         SummaryWriter(tmp_path / "b", comet_config={"disabled": False}).close()
+
+
+def test_export_history_spills_to_disk_and_forked_children_start_empty(tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path / "run") as writer:
+        for step in range(5000):  # more than one 64 KiB spill
+            writer.add_scalars("m", {"a": step * 0.5}, step, walltime=float(step))
+        pid = os.fork()
+        if pid == 0:  # the child logs its own values and exits without touching the parent's record
+            try:
+                writer.add_scalars("m", {"child": 1.0}, 1)
+                ok = list(writer.scalar_dict) == [str(tmp_path / "run" / "m" / "child")]
+            finally:
+                os._exit(0 if ok else 1)
+        assert os.waitpid(pid, 0)[1] == 0
+        rows = writer.scalar_dict[str(tmp_path / "run" / "m" / "a")]
+    assert rows == [[float(step), step, step * 0.5] for step in range(5000)]
+
+
+def test_use_metadata_yields_the_writer_and_covers_file_writer_calls(tmp_path: pathlib.Path) -> None:
+    from lightboard.proto.summary_pb2 import Summary as LightboardSummary
+
+    with SummaryWriter(tmp_path) as writer, writer.use_metadata(global_step=11, walltime=5.0) as same:
+        assert same is writer
+        summary = LightboardSummary(value=[LightboardSummary.Value(tag="direct", simple_value=1.0)])
+        writer.file_writer.add_summary(summary)
+    assert [(s, w) for s, _, w in values_in(tmp_path, "direct")] == [(11, 5.0)]
+
+
+def test_purge_step_applies_to_the_first_file_of_each_run_only(tmp_path: pathlib.Path) -> None:
+    writer = SummaryWriter(tmp_path, purge_step=5)
+    writer.add_scalar("a", 1.0, 5)
+    writer.add_scalars("m", {"k": 1.0}, 5)
+    writer.close()
+    writer.add_scalar("a", 2.0, 20)  # reuse after close: a new file, but no second resume
+    writer.add_scalars("m", {"k": 2.0}, 20)
+    writer.close()
+    for run in (tmp_path, tmp_path / "m" / "k"):
+        starts = [e.step for e in events_in(run) if e.HasField("session_log")]
+        assert starts == [5, 5]
+        assert len(glob.glob(str(run / "events.out.tfevents.*"))) == 2
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda w: w.add_histogram("h", [1.0], 1 << 70),
+        lambda w: w.add_text("t", "x", -(1 << 64)),
+        lambda w: w.add_scalars("m", {"a": 1.0}, 1 << 63),
+        lambda w: w.add_scalar("s", 1.0, 1 << 63, display_name="d"),
+    ],
+)
+def test_steps_beyond_int64_are_refused_before_anything_is_written(tmp_path: pathlib.Path, call: object) -> None:
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(ValueError, match="int64"):
+            call(writer)  # type: ignore[operator]
+        writer.add_scalar("after", 1.0, 1)
+    assert [(s, scalar_of(v)) for s, v, _ in values_in(tmp_path, "after")] == [(1, 1.0)]
+    assert [v.tag for e in events_in(tmp_path) for v in e.summary.value] == ["after"]
+
+
+def test_add_scalars_checks_every_value_before_queueing_any(tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(ValueError, match=r"tag_scalar_dict\['b'\] for tag 'm'"):
+            writer.add_scalars("m", {"a": 1.0, "b": [1.0, 2.0]}, 1)
+        assert writer.scalar_dict == {}
+    assert not (tmp_path / "m").exists()
+
+
+def test_closing_the_file_writer_behind_the_writers_back(tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_scalar("a", 1.0, 1)
+        writer.file_writer.close()
+        writer.add_scalar("a", 2.0, 2)
+        writer.add_text("t", "still here", 3)
+    assert [(s, scalar_of(v)) for s, v, _ in values_in(tmp_path, "a")] == [(1, 1.0), (2, 2.0)]
+    assert len(values_in(tmp_path, "t/text_summary")) == 1
+
+
+def test_tensorboardx_attributes(tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path) as writer:
+        assert writer.kwargs == {}
+        assert writer.default_bins is writer.default_bins  # computed once
+        writer.default_bins = [0.0, 1.0]
+        writer.add_scalars("m", {"a": 1.0}, 1, walltime=2.0)
+        key = str(tmp_path / "m" / "a")
+        writer.scalar_dict = {key: [[3.0, 4, 5.0]]}
+        assert writer.scalar_dict == {key: [[3.0, 4, 5.0]]}
+        writer.scalar_dict = {}
+        assert writer.scalar_dict == {}

@@ -20,19 +20,54 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 
 
 def _close_quietly(file: EventFile) -> None:
-    """Close an event file whose writer was garbage-collected; errors are logged, not raised."""
+    """Close an event file whose writer was garbage-collected; never blocks, errors are logged."""
     try:
-        file.close()
-    except Exception:
-        logger.exception("lightboard: could not close %s", file.path)
+        file.close_soon()
+    except Exception as error:  # noqa: BLE001 - runs from the garbage collector
+        logger.error("lightboard: could not close %s: %s", file.path, error)
 
 
 def as_step(step: Any) -> int:
-    """``int(step)``, checked to fit the int64 of ``Event.step``."""
-    step = int(step)
+    """``int(step)``, checked to fit the int64 of ``Event.step``.
+
+    Raises:
+        ValueError: the step is out of the int64 range.
+    """
+    if type(step) is not int:
+        step = int(step)
     if not _INT64_MIN <= step <= _INT64_MAX:
         raise ValueError(f"global_step must fit in int64, got {step}")
     return step
+
+
+class EventDefaults:
+    """Default step and wall time of events, set by ``use_metadata``; shared by a writer's event files."""
+
+    def __init__(self) -> None:
+        self.step: int | None = None
+        self.walltime: float | None = None
+
+    def step_and_time(self, global_step: Any, walltime: Any) -> tuple[int, float]:
+        """The step (default: the ``use_metadata`` step, else 0) and wall time (default: that time, else now)."""
+        if global_step is None:
+            global_step = self.step
+        if walltime is None:
+            walltime = self.walltime
+        return 0 if global_step is None else as_step(global_step), time.time() if walltime is None else float(walltime)
+
+    @contextlib.contextmanager
+    def use(self, owner: Any, global_step: Any, walltime: Any) -> Iterator[Any]:
+        """Set the defaults for a ``with`` block (yielding ``owner``) and restore them even if it raises."""
+        if global_step is None and walltime is None:
+            raise ValueError("use_metadata needs global_step, walltime or both")
+        if self.step is not None or self.walltime is not None:
+            raise RuntimeError("use_metadata blocks cannot be nested")
+        self.step = None if global_step is None else as_step(global_step)
+        self.walltime = None if walltime is None else float(walltime)
+        try:
+            yield owner
+        finally:
+            self.step = self.walltime = None
 
 
 class FileWriter:
@@ -49,6 +84,7 @@ class FileWriter:
         filename_suffix: appended to the event file name.
         purge_step: start the file with the records that make TensorBoard drop steps ``>= purge_step``
             written earlier to this run (resuming a crashed run).
+        defaults: the ``use_metadata`` defaults to follow (a :class:`SummaryWriter` shares its own).
     """
 
     def __init__(
@@ -58,13 +94,15 @@ class FileWriter:
         flush_secs: float = 120,
         filename_suffix: str = "",
         purge_step: int | None = None,
+        *,
+        defaults: EventDefaults | None = None,
     ) -> None:
         self._logdir = os.fspath(logdir)
         self._max_queue = max_queue
         self._flush_secs = flush_secs
         self._filename_suffix = filename_suffix
-        self._default_step: int | None = None
-        self._default_walltime: float | None = None
+        self._defaults = defaults or EventDefaults()
+        self._finalizer: weakref.finalize | None = None
         self._file = self._open(purge_step)
 
     queue: Callable[[QueuedEvent], None]
@@ -72,8 +110,10 @@ class FileWriter:
 
     def _open(self, purge_step: int | None) -> EventFile:
         file = EventFile(self._logdir, self._filename_suffix, self._max_queue, self._flush_secs, purge_step)
-        finalizer = weakref.finalize(self, _close_quietly, file)
-        finalizer.atexit = False  # the writer thread's own exit hook closes open files
+        if self._finalizer is not None:
+            self._finalizer.detach()
+        self._finalizer = weakref.finalize(self, _close_quietly, file)
+        self._finalizer.atexit = False  # the writer thread's own exit hook finishes open files
         self.queue = file.add  # the hot path calls the file directly
         return file
 
@@ -88,14 +128,12 @@ class FileWriter:
 
     def add_event(self, event: Event, step: int | None = None, walltime: float | None = None) -> None:
         """Write ``event``, setting its ``wall_time`` (default: now) and ``step`` (if given)."""
-        if walltime is None:
-            walltime = self._default_walltime
-        event.wall_time = time.time() if walltime is None else float(walltime)
         if step is None:
-            step = self._default_step
+            step = self._defaults.step
         if step is not None:
             event.step = as_step(step)
-        self._file.add(event.SerializeToString())
+        event.wall_time = self._defaults.step_and_time(None, walltime)[1]
+        self.queue(event.SerializeToString())
 
     def add_summary(self, summary: Summary, global_step: int | None = None, walltime: float | None = None) -> None:
         """Write ``summary`` as an event at ``global_step`` (default 0) and ``walltime`` (default now)."""
@@ -114,19 +152,14 @@ class FileWriter:
         if self._file.closed:
             self._file = self._open(None)
 
-    @contextlib.contextmanager
-    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Iterator[None]:
-        """Default ``step`` and ``walltime`` for the events added inside the ``with`` block."""
-        if global_step is None and walltime is None:
-            raise ValueError("use_metadata needs global_step, walltime or both")
-        if self._default_step is not None or self._default_walltime is not None:
-            raise RuntimeError("use_metadata blocks cannot be nested")
-        self._default_step = None if global_step is None else as_step(global_step)
-        self._default_walltime = None if walltime is None else float(walltime)
-        try:
-            yield
-        finally:
-            self._default_step = self._default_walltime = None
+    @property
+    def closed(self) -> bool:
+        """Whether the current event file is closed (see :meth:`reopen`)."""
+        return self._file.closed
+
+    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Any:
+        """Context manager: default ``step`` and ``walltime`` for the events added inside the ``with`` block."""
+        return self._defaults.use(self, global_step, walltime)
 
     def __enter__(self) -> FileWriter:
         return self
@@ -153,9 +186,11 @@ class DummyFileWriter:
     queue = add_event = add_summary = flush = close = reopen = _ignore
 
     @contextlib.contextmanager
-    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Iterator[None]:
+    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Iterator[Any]:
         """Accepts the block and does nothing."""
-        yield
+        yield self
+
+    closed = False
 
     def __enter__(self) -> DummyFileWriter:
         return self

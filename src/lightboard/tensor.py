@@ -21,8 +21,8 @@ def _from_torch(value: Any) -> np.ndarray:
     import torch
 
     tensor = value.detach()
-    if tensor.dtype in (torch.bfloat16, torch.float16):
-        tensor = tensor.float()
+    if tensor.dtype.is_floating_point and tensor.dtype not in (torch.float32, torch.float64):
+        tensor = tensor.float()  # bfloat16, float16, float8...: numpy lacks most of them
     if tensor.is_conj():
         tensor = tensor.resolve_conj()
     return tensor.cpu().numpy()
@@ -34,7 +34,7 @@ def _framework_array(value: Any) -> np.ndarray | None:
     if torch is not None and isinstance(value, torch.Tensor):
         return _from_torch(value)
     jax = sys.modules.get("jax")
-    if jax is not None and isinstance(value, jax.Array):
+    if jax is not None and isinstance(value, getattr(jax, "Array", ())):
         return np.asarray(value)
     tf = sys.modules.get("tensorflow")
     if tf is not None and isinstance(value, tf.Tensor):

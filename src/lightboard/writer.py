@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
+import logging
 import os
 import socket
-import time
+import threading
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from time import time as now
 from typing import Any
 
-from lightboard.file_writer import DummyFileWriter, FileWriter, as_step
+from lightboard.events.file import EventFileClosedError
+from lightboard.file_writer import DummyFileWriter, EventDefaults, FileWriter, as_step
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
 from lightboard.scalar_history import ScalarHistory
 from lightboard.summaries import scalar
+from lightboard.summaries.scalar import encode_event as encode_scalar_event
 from lightboard.summaries.tags import check_tag, clean_tag
+
+logger = logging.getLogger(__name__)
 
 
 def default_logdir(comment: str = "") -> str:
@@ -26,9 +32,10 @@ def default_logdir(comment: str = "") -> str:
 
 
 _tensor_module: Any = None
+_PREFIX_CACHE_SIZE = 65536
 
 
-def to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
+def _to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
     """:func:`lightboard.tensor.to_float`, imported on first use so that numpy loads only when needed."""
     global _tensor_module
     if _tensor_module is None:
@@ -39,10 +46,11 @@ def to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
 class SummaryWriter:
     """Writes TensorBoard event files; a drop-in replacement for ``tensorboardX.SummaryWriter``.
 
-    Every ``add_*`` returns in microseconds: events are encoded and written by a background thread.
-    :meth:`flush` returns once everything logged before it is in the operating system's hands, so a
-    crash after it loses nothing; :meth:`close` (or leaving a ``with`` block) also fsyncs. Writers still
-    open when the interpreter exits are closed for you.
+    Logging costs about a microsecond per scalar: event files are framed and written by a background
+    thread. :meth:`flush` returns once everything logged before it is in the operating system's hands,
+    so a crash of the process after it loses nothing; :meth:`close` (or leaving a ``with`` block) also
+    fsyncs, which protects against a crash of the machine. Writers still open when the interpreter exits
+    are written out and synced for you. A writer may be used from several threads.
 
     Args:
         logdir: run directory. Default ``runs/<date>_<host><comment>``.
@@ -87,12 +95,14 @@ class SummaryWriter:
             logdir = log_dir
         self.logdir: str = os.fspath(logdir) if logdir else default_logdir(comment)
         self.purge_step = None if purge_step is None else as_step(purge_step)
+        self.kwargs: dict[str, Any] = {}
         self._max_queue = max_queue
         self._flush_secs = flush_secs
         self._filename_suffix = filename_suffix
         self._write_to_disk = write_to_disk
-        self._default_step: int | None = None
-        self._default_walltime: float | None = None
+        self._defaults = EventDefaults()
+        self._purged: set[str] = set()  # directories whose first file carried purge_step
+        self._lock = threading.Lock()
         self._scalar_prefixes: dict[Any, bytes] = {}
         self._history = ScalarHistory()
         self.file_writer: FileWriter | DummyFileWriter | None = None
@@ -104,43 +114,79 @@ class SummaryWriter:
     def _new_file_writer(self, logdir: str) -> FileWriter | DummyFileWriter:
         if not self._write_to_disk:
             return DummyFileWriter(logdir)
-        return FileWriter(logdir, self._max_queue, self._flush_secs, self._filename_suffix, self.purge_step)
+        purge_step = None if logdir in self._purged else self.purge_step
+        self._purged.add(logdir)  # a resume purges once: later files of this writer are not resumes
+        return FileWriter(
+            logdir, self._max_queue, self._flush_secs, self._filename_suffix, purge_step, defaults=self._defaults
+        )
 
     def _get_file_writer(self) -> FileWriter | DummyFileWriter:
         """The writer of the run directory itself, (re)created if needed (e.g. after :meth:`close`)."""
-        if self.file_writer is None or self.all_writers is None:
-            self.file_writer = self._new_file_writer(self.logdir)
-            self.all_writers = {self.logdir: self.file_writer}
-        return self.file_writer
+        writer = self.file_writer
+        if writer is None or self.all_writers is None:
+            with self._lock:
+                if self.file_writer is None or self.all_writers is None:
+                    self.file_writer = self._new_file_writer(self.logdir)
+                    self.all_writers = {self.logdir: self.file_writer}
+                writer = self.file_writer
+        elif writer.closed:  # closed behind our back (writer.file_writer.close()): carry on in a new file
+            writer.reopen()
+        return writer
+
+    def _sub_writer(self, logdir: str) -> FileWriter | DummyFileWriter:
+        """The writer of an ``add_scalars`` sub-run, created on first use."""
+        writers = self.all_writers
+        if writers is None:
+            self._get_file_writer()
+            writers = self.all_writers
+        assert writers is not None
+        writer = writers.get(logdir)
+        if writer is None:
+            with self._lock:
+                writer = writers.get(logdir)
+                if writer is None:
+                    writer = writers[logdir] = self._new_file_writer(logdir)
+        elif writer.closed:
+            writer.reopen()
+        return writer
 
     def get_logdir(self) -> str:
         """The run directory."""
         return self.logdir
 
-    @property
+    @functools.cached_property
     def default_bins(self) -> list[float]:
-        """TensorBoard's default histogram edges (``bins='tensorflow'``)."""
+        """TensorBoard's default histogram edges (``bins='tensorflow'``), as tensorboardX's attribute."""
         from lightboard.summaries.histogram import tensorflow_bins
 
         return tensorflow_bins().tolist()
 
     @property
     def scalar_dict(self) -> dict[str, list[list[float | int | None]]]:
-        """What ``add_scalars`` logged since the last export: ``{writer_dir: [[walltime, step, value]]}``."""
+        """What ``add_scalars`` logged since the last export: ``{writer_dir: [[walltime, step, value]]}``.
+
+        Assigning a dict replaces the record (``writer.scalar_dict = {}`` clears it, as in tensorboardX).
+        """
         return self._history.as_dict()
 
-    def _step_and_time(self, global_step: Any, walltime: Any) -> tuple[int, float]:
-        if global_step is None:
-            global_step = self._default_step
-        if walltime is None:
-            walltime = self._default_walltime
-        step = 0 if global_step is None else (global_step if type(global_step) is int else as_step(global_step))
-        return step, time.time() if walltime is None else float(walltime)
+    @scalar_dict.setter
+    def scalar_dict(self, value: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+        self._history.clear()
+        for key, rows in value.items():
+            for walltime, step, number in rows:
+                self._history.append(key, float(walltime), None if step is None else as_step(step), float(number))
 
-    def _add_summary(self, summary: Summary, global_step: Any, walltime: Any, writer: Any = None) -> None:
-        step, wall = self._step_and_time(global_step, walltime)
+    def _queue(self, writer: FileWriter | DummyFileWriter, event: Any) -> None:
+        try:
+            writer.queue(event)
+        except EventFileClosedError:  # closed behind our back: carry on in a new file
+            writer.reopen()
+            writer.queue(event)
+
+    def _add_summary(self, summary: Summary, global_step: Any, walltime: Any) -> None:
+        step, wall = self._defaults.step_and_time(global_step, walltime)
         event = Event(summary=summary, wall_time=wall, step=step)
-        (writer or self._get_file_writer()).queue(event.SerializeToString())
+        self._queue(self._get_file_writer(), event.SerializeToString())
 
     # -- scalars -------------------------------------------------------------------------------------
 
@@ -177,12 +223,14 @@ class SummaryWriter:
         prefix = self._scalar_prefixes.get(tag) if type(tag) is str else None
         if prefix is None:
             check_tag(tag, "add_scalar")
-            prefix = self._scalar_prefixes[tag] = scalar.event_prefix(clean_tag(tag))
+            prefix = scalar.event_prefix(clean_tag(tag))
+            if len(self._scalar_prefixes) < _PREFIX_CACHE_SIZE:
+                self._scalar_prefixes[tag] = prefix
         kind = type(scalar_value)
         if kind is float or kind is int:
             value = float(scalar_value)
         else:
-            value = to_float(scalar_value, argument="scalar_value", method="add_scalar", tag=tag)
+            value = _to_float(scalar_value, argument="scalar_value", method="add_scalar", tag=tag)
         if display_name or summary_description or new_style or double_precision:
             if double_precision:
                 warnings.warn(
@@ -193,16 +241,19 @@ class SummaryWriter:
             summary = scalar.summary(clean_tag(tag), value, display_name, summary_description, new_style)
             self._add_summary(summary, global_step, walltime)
             return
+        defaults = self._defaults
         if global_step is None:
-            global_step = self._default_step or 0
+            global_step = defaults.step or 0
         elif type(global_step) is not int or not -0x8000000000000000 <= global_step <= 0x7FFFFFFFFFFFFFFF:
             global_step = as_step(global_step)
         if walltime is None:
-            walltime = self._default_walltime
+            walltime = defaults.walltime
+        event = (encode_scalar_event, now() if walltime is None else float(walltime), global_step, prefix, value)
         writer = self.file_writer or self._get_file_writer()
-        writer.queue(
-            (scalar.encode_event, time.time() if walltime is None else float(walltime), global_step, prefix, value)
-        )
+        try:
+            writer.queue(event)
+        except EventFileClosedError:
+            self._queue(self._get_file_writer(), event)
 
     def add_scalars(
         self,
@@ -223,20 +274,20 @@ class SummaryWriter:
                 f"add_scalars: tag_scalar_dict for tag {main_tag!r} must be a mapping of str to number, "
                 f"got {type(tag_scalar_dict).__name__}"
             )
-        step, wall = self._step_and_time(global_step, walltime)
-        record_step = global_step if global_step is None else step
+        values = {  # check everything before anything is queued
+            check_tag(key, "add_scalars"): _to_float(
+                raw, argument=f"tag_scalar_dict[{key!r}]", method="add_scalars", tag=main_tag
+            )
+            for key, raw in tag_scalar_dict.items()
+        }
+        step, wall = self._defaults.step_and_time(global_step, walltime)
+        exported_step = None if global_step is None and self._defaults.step is None else step
         prefix = scalar.event_prefix(clean_tag(main_tag))
         base = self._get_file_writer().get_logdir()
-        assert self.all_writers is not None
-        for key, raw in tag_scalar_dict.items():
-            check_tag(key, "add_scalars")
-            value = to_float(raw, argument=f"tag_scalar_dict[{key!r}]", method="add_scalars", tag=main_tag)
+        for key, value in values.items():
             sub_dir = os.path.join(base, main_tag, key)
-            writer = self.all_writers.get(sub_dir)
-            if writer is None:
-                writer = self.all_writers[sub_dir] = self._new_file_writer(sub_dir)
-            writer.queue((scalar.encode_event, wall, step, prefix, value))
-            self._history.append(sub_dir, wall, record_step, value)
+            self._queue(self._sub_writer(sub_dir), (encode_scalar_event, wall, step, prefix, value))
+            self._history.append(sub_dir, wall, exported_step, value)
 
     def export_scalars_to_json(self, path: str | os.PathLike[str]) -> None:
         """Write what ``add_scalars`` logged since the last export as ``{writer_dir: [[walltime, step, value]]}``."""
@@ -283,8 +334,8 @@ class SummaryWriter:
             binned = histogram.Histogram.of(array.reshape(-1), bins, max_bins)
         except (ValueError, TypeError) as error:
             raise ValueError(f"add_histogram: cannot bin values for tag {tag!r} with bins={bins!r}: {error}") from error
-        step, wall = self._step_and_time(global_step, walltime)
-        self._get_file_writer().queue(histogram.event(clean_tag(tag), binned, wall, step))
+        step, wall = self._defaults.step_and_time(global_step, walltime)
+        self._queue(self._get_file_writer(), histogram.event(clean_tag(tag), binned, wall, step))
 
     def add_histogram_raw(
         self,
@@ -316,7 +367,7 @@ class SummaryWriter:
                 f"got {len(limits)} and {len(counts)}"
             )
         numbers = {
-            name: to_float(value, argument=name, method="add_histogram_raw", tag=tag)
+            name: _to_float(value, argument=name, method="add_histogram_raw", tag=tag)
             for name, value in (("min", min), ("max", max), ("num", num), ("sum", sum), ("sum_squares", sum_squares))
         }
         proto = histogram.HistogramProto(bucket_limit=limits.tolist(), bucket=counts.tolist(), **numbers)
@@ -337,38 +388,40 @@ class SummaryWriter:
 
     # -- lifecycle -----------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Iterator[None]:
-        """Default ``global_step`` and ``walltime`` for every ``add_*`` inside the ``with`` block.
+    def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Any:
+        """Context manager: default ``global_step`` and ``walltime`` for every event inside the ``with`` block.
 
-        Applies to all of this writer's runs (``add_scalars`` included). A missing ``walltime`` still
-        means "now", and the defaults are restored even if the block raises.
+        Applies to all of this writer's runs (``add_scalars`` included) and to direct ``file_writer`` calls.
+        A missing ``walltime`` still means "now", and the defaults are restored even if the block raises.
+        Yields the writer.
         """
-        if global_step is None and walltime is None:
-            raise ValueError("use_metadata needs global_step, walltime or both")
-        if self._default_step is not None or self._default_walltime is not None:
-            raise RuntimeError("use_metadata blocks cannot be nested")
-        self._default_step = None if global_step is None else as_step(global_step)
-        self._default_walltime = None if walltime is None else float(walltime)
-        try:
-            yield
-        finally:
-            self._default_step = self._default_walltime = None
+        return self._defaults.use(self, global_step, walltime)
 
     def flush(self) -> None:
-        """Return once everything logged before this call is written to the operating system."""
-        for writer in list((self.all_writers or {}).values()):
-            writer.flush()
+        """Return once everything logged before this call is written to the operating system.
+
+        Every event file is flushed even if one fails; then the first error is raised.
+        """
+        self._for_each_writer("flush", list((self.all_writers or {}).values()))
 
     def close(self) -> None:
-        """Write, fsync and close every event file of this writer. A later ``add_*`` starts new files."""
+        """Write, fsync and close every event file of this writer. A later ``add_*`` starts new files.
+
+        Every event file is closed even if one fails; then the first error is raised (others are logged).
+        """
         writers, self.all_writers, self.file_writer = self.all_writers, None, None
+        self._for_each_writer("close", list((writers or {}).values()))
+
+    @staticmethod
+    def _for_each_writer(method: str, writers: list[FileWriter | DummyFileWriter]) -> None:
         errors = []
-        for writer in (writers or {}).values():
+        for writer in writers:
             try:
-                writer.close()
-            except Exception as error:  # noqa: BLE001 - close them all, then report
+                getattr(writer, method)()
+            except Exception as error:  # noqa: BLE001 - all of them, then report
                 errors.append(error)
+        for error in errors[1:]:
+            logger.error("lightboard: %s failed too: %s", method, error)
         if errors:
             raise errors[0]
 

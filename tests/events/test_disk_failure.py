@@ -38,6 +38,7 @@ from tests.events.robustness_support import (
 
 pytestmark = pytest.mark.timeout(60)
 
+
 def value_of(step: int) -> float:
     """A float32-exact value for ``step``."""
     return (step % 4096) * 0.25

@@ -38,6 +38,7 @@ _items = st.lists(
         st.integers().map(lambda n: (_failing_encoder, n)),
         # a scalar-shaped tuple with an int value: the C loop must hand it to the Python encoder
         st.integers(-5, 5).map(lambda n: (encode_scalar_event, 1.0, n, scalar_event_prefix("t"), n)),
+        st.sampled_from([1, None, (), (lambda item: "not bytes",)]),
     ),
     max_size=40,
 )
@@ -59,13 +60,16 @@ def test_crc_paths_agree(data: bytes) -> None:
     assert framing.masked_crc32c(data) == record.masked_crc32c(data) == framing.masked_crc32c_portable(data)
 
 
-def test_rejects_foreign_items() -> None:
-    with pytest.raises(TypeError, match="bytes or a tuple"):
-        framing.frame_batch([1], encode_scalar_event)
+@pytest.mark.parametrize("frame_batch", [framing.frame_batch, record.frame_batch_python])
+def test_a_foreign_item_is_skipped_and_reported(frame_batch: object) -> None:
+    data, failure = frame_batch([b"a", 1, (), (lambda item: "text",), b"b"], encode_scalar_event)  # type: ignore[operator]
+    assert data == record.frame(b"a") + record.frame(b"b")
+    assert isinstance(failure, TypeError) and "bytes or a tuple" in str(failure)
 
 
-def test_the_extension_is_what_the_writer_uses() -> None:
-    assert record.frame_batch is framing.frame_batch
+def test_the_writer_uses_the_extension_unless_told_not_to() -> None:
+    pure = os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1"
+    assert record.frame_batch is (record.frame_batch_python if pure else framing.frame_batch)
 
 
 def test_pure_python_switch() -> None:

@@ -187,16 +187,18 @@ static PyObject *frame_batch(PyObject *module, PyObject *args) {
                 goto error;
             continue;
         }
+        PyObject *payload = NULL;
         if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) < 1) {
-            PyErr_Format(PyExc_TypeError, "queued event must be bytes or a tuple, got %.100s", Py_TYPE(item)->tp_name);
-            goto error;
+            PyErr_Format(PyExc_TypeError, "a queued event must be bytes or a tuple (encode, ...), got %.100s",
+                         Py_TYPE(item)->tp_name);
+        } else {
+            if (PyTuple_GET_ITEM(item, 0) == scalar_encoder && PyTuple_GET_SIZE(item) == 5) {
+                int done = append_scalar(&b, item);
+                if (done < 0) goto error;
+                if (done == 0) continue;
+            }
+            payload = PyObject_CallOneArg(PyTuple_GET_ITEM(item, 0), item);
         }
-        if (PyTuple_GET_ITEM(item, 0) == scalar_encoder && PyTuple_GET_SIZE(item) == 5) {
-            int done = append_scalar(&b, item);
-            if (done < 0) goto error;
-            if (done == 0) continue;
-        }
-        PyObject *payload = PyObject_CallOneArg(PyTuple_GET_ITEM(item, 0), item);
         if (payload && !PyBytes_Check(payload)) {
             Py_DECREF(payload);
             payload = NULL;

@@ -7,6 +7,7 @@ item is a function that turns the tuple into the payload on the writer thread (h
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import threading
 import time
@@ -29,13 +30,38 @@ BACKPRESSURE_EVENTS = 8192
 """Queued events beyond which ``add`` writes the queue itself instead of waiting for the thread."""
 
 
+logger = logging.getLogger(__name__)
 _OPEN_FLAGS = (
     os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 )
 
 
+def _sync_directory(path: str) -> None:
+    """fsync a directory so that a file just created in it survives a crash of the machine (best effort)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 class EventWriteError(OSError):
-    """Writing an event file failed; the events concerned are kept and retried on the next write."""
+    """Writing an event file failed.
+
+    ``lost`` is False when every event concerned is kept and retried on the next write (a full disk),
+    True when events are gone (the file was deleted while open).
+    """
+
+    lost = False
+
+
+class EventFileClosedError(ValueError):
+    """An event was added to a closed event file."""
 
 
 class EventFile:
@@ -70,8 +96,9 @@ class EventFile:
         self._fd = -1
         self._size = 0
         self._retry = b""
-        self._error: BaseException | None = None
+        self._errors: deque[BaseException] = deque()  # set by the writer thread, raised to callers
         self._closed = False
+        self._write_through = False
         self._open(purge_step)
         worker.track(self)
 
@@ -81,12 +108,18 @@ class EventFile:
         """Queue one event (see :data:`QueuedEvent`); raises the error of an earlier failed write.
 
         The event is queued even then: it is written with the others once writing works again.
+
+        Raises:
+            EventFileClosedError: the file was closed.
+            EventWriteError: an earlier write failed (its events are still queued for a retry).
         """
         if self._closed:
-            raise ValueError(f"event file {self.path} is closed")
+            raise EventFileClosedError(f"event file {self.path} is closed")
         queue = self._queue
         queue.append(event)
-        if not self.scheduled:
+        if self._write_through:
+            self.flush()
+        elif not self.scheduled:
             worker.scheduler().schedule(self, False)
         elif (waiting := len(queue)) >= self._wake_at:
             if waiting > BACKPRESSURE_EVENTS:
@@ -94,48 +127,57 @@ class EventFile:
             elif not self.urgent:
                 self.urgent = True
                 worker.scheduler().schedule(self, True)
-        if self._error is not None:
-            self._raise_pending_error()
+        if self._errors:
+            raise self._errors.popleft()
 
     def flush(self) -> None:
-        """Return once every event queued before this call is written to the operating system."""
-        self._check_usable()
+        """Return once every event queued before this call is written to the operating system.
+
+        Raises:
+            EventFileClosedError: the file was closed.
+            EventWriteError: the write failed; the events stay queued for the next attempt.
+        """
+        if self._closed:
+            raise EventFileClosedError(f"event file {self.path} is closed")
         with self._io_lock:
-            self._write_queue()
-            self._check_still_linked()
+            self._write_all()
 
     def close(self) -> None:
-        """Write what is queued, fsync and close the file. Closing twice is harmless."""
+        """Write what is queued, fsync and close the file. Closing twice is harmless.
+
+        Raises:
+            EventWriteError: the last write failed; those events are lost.
+        """
         if self._closed:
             return
         worker.scheduler().forget(self)
         with self._io_lock:
+            self._close_locked()
+
+    def close_soon(self) -> None:
+        """Close from a finalizer: never blocks; if the file is busy the writer thread closes it."""
+        if self._io_lock.acquire(blocking=False):
             try:
-                self._write_queue()
-                if self._fd >= 0:
-                    os.fsync(self._fd)
-                    self._check_still_linked()
+                self._close_locked()
             finally:
-                self._closed = True
-                if self._fd >= 0:
-                    os.close(self._fd)
-                    self._fd = -1
-        self._raise_pending_error()
+                self._io_lock.release()
+        else:
+            worker.orphan(self)
+
+    def finish_at_exit(self) -> None:
+        """At interpreter exit: write and fsync what is queued, then write every later event at once."""
+        with self._io_lock:
+            if self._closed:
+                return
+            self._write_through = True
+            self._write_all()
+            if self._fd >= 0:
+                os.fsync(self._fd)
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
         return self._closed
-
-    def _check_usable(self) -> None:
-        if self._closed:
-            raise ValueError(f"event file {self.path} is closed")
-        self._raise_pending_error()
-
-    def _raise_pending_error(self) -> None:
-        error, self._error = self._error, None
-        if error is not None:
-            raise error
 
     # -- writer thread's side -----------------------------------------------------------------------
 
@@ -146,22 +188,45 @@ class EventFile:
                 return
             try:
                 self._write_queue()
-            except BaseException as error:  # noqa: BLE001 - handed to the caller, never lost
-                self._error = error
+            except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
+                self._errors.append(error)
 
     def forget_parent(self) -> None:
-        """In a forked child: drop the parent's descriptor, queue and error; write to a file of our own."""
+        """In a forked child: drop the parent's descriptor, queue and errors; write to a file of our own."""
         self._io_lock = threading.Lock()
         self._queue = deque()
         self.scheduled = self.urgent = False
         self._retry = b""
-        self._error = None
+        self._errors = deque()
         self.path = None
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
 
     # -- under the I/O lock -------------------------------------------------------------------------
+
+    def _write_all(self) -> None:
+        """Write the queue and any retry data, then raise an earlier error that lost events."""
+        self._write_queue()
+        self._check_still_linked()
+        while self._errors:  # what failed before is written now: only lost events are still worth raising
+            error = self._errors.popleft()
+            if getattr(error, "lost", True):
+                raise error
+            logger.warning("lightboard: %s: recovered from an earlier write error: %s", self.path, error)
+
+    def _close_locked(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._write_all()
+            if self._fd >= 0:
+                os.fsync(self._fd)
+        finally:
+            self._closed = True
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
     def _write_queue(self) -> None:
         queue = self._queue
@@ -205,10 +270,12 @@ class EventFile:
             self._retry = unwritten + self._retry
             os.close(self._fd)
             self._fd = -1
-            raise EventWriteError(
+            error = EventWriteError(
                 f"event file {self.path} was deleted while open (was its directory removed?); "
                 "events written to it are lost, later ones go to a new file"
             )
+            error.lost = True
+            raise error
 
     def _open(self, purge_step: int | None) -> None:
         """Create a new event file (O_APPEND: writes follow a truncation) and write its first records."""
@@ -236,3 +303,4 @@ class EventFile:
                 os.unlink(path)
             raise EventWriteError(error.errno, f"could not start event file {path}: {error.strerror}") from error
         self._fd, self.path, self._size = fd, path, written
+        _sync_directory(self.logdir)

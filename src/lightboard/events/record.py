@@ -43,13 +43,12 @@ def record_header(length: int) -> bytes:
 
 def frame(payload: bytes) -> bytes:
     """Return ``payload`` framed as one TFRecord."""
-    crc = crc32c(payload)
-    return b"".join(
-        (record_header(len(payload)), payload, U32.pack((((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF))
-    )
+    return frame_batch_python([payload], None)[0]
 
 
-def frame_batch_python(items: list[Any], scalar_encoder: Callable[[Any], bytes]) -> tuple[bytes, Exception | None]:
+def frame_batch_python(
+    items: list[Any], scalar_encoder: Callable[[Any], bytes] | None
+) -> tuple[bytes, Exception | None]:
     """Frame queued events: bytes (serialized Events) or tuples ``(encode, ...)`` serialized by ``encode(tuple)``.
 
     Returns the frames and the first exception an encoder raised (its event is skipped, the others kept).
@@ -59,19 +58,24 @@ def frame_batch_python(items: list[Any], scalar_encoder: Callable[[Any], bytes])
     append = frames.append
     pack = U32.pack
     headers = _HEADER_CACHE
-    failure = None
+    failure: Exception | None = None
     for event in items:
         if type(event) is not bytes:
             try:
+                if not isinstance(event, tuple) or not event:
+                    raise TypeError(
+                        f"a queued event must be bytes or a tuple (encode, ...), got {type(event).__name__}"
+                    )
                 event = event[0](event)
+                if not isinstance(event, bytes):
+                    raise TypeError("a deferred event's encoder must return bytes")
             except Exception as error:  # noqa: BLE001 - a bad deferred event must not stop the others
                 failure = failure or error
                 continue
         length = len(event)
-        crc = crc32c(event)
         append(headers.get(length) or record_header(length))
         append(event)
-        append(pack((((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF))
+        append(pack(masked_crc32c(event)))
     return b"".join(frames), failure
 
 

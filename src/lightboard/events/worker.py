@@ -13,6 +13,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import queue
 import threading
 import time
 import weakref
@@ -55,19 +56,23 @@ class _Scheduler:
                 while True:
                     now = time.monotonic()
                     ready = [f for f, when in self.due.items() if when <= now]
-                    if ready:
+                    if ready or not _orphans.empty():
                         break
-                    self.cond.wait(min(self.due.values()) - now if self.due else None)
+                    # Wake at least every second to close orphaned files (finalizers cannot notify).
+                    self.cond.wait(min(min(self.due.values()) - now, 1.0) if self.due else 1.0)
                 for file in ready:
                     del self.due[file]
                     file.scheduled = False
                     file.urgent = False
             for file in ready:
                 file.write_queued()
+            while not _orphans.empty():
+                _close_logging_errors(_orphans.get())
 
 
 _scheduler = _Scheduler()
 _live_files: weakref.WeakSet[EventFile] = weakref.WeakSet()
+_orphans: queue.SimpleQueue[EventFile] = queue.SimpleQueue()
 
 
 def scheduler() -> _Scheduler:
@@ -81,13 +86,28 @@ def track(file: EventFile) -> None:
     _install_multiprocessing_hook()
 
 
-def close_all() -> None:
-    """Write, sync and close every event file still open in this process; errors are logged."""
+def orphan(file: EventFile) -> None:
+    """Hand a file whose writer was garbage-collected while the file was busy to the writer thread to close.
+
+    Safe from finalizers (a ``SimpleQueue`` takes no lock a collected object could hold).
+    """
+    _orphans.put(file)
+
+
+def _close_logging_errors(file: EventFile) -> None:
+    try:
+        file.close()
+    except Exception as error:  # noqa: BLE001 - nobody is left to raise to
+        logger.error("lightboard: could not close %s: %s", file.path, error)
+
+
+def finish_all() -> None:
+    """At exit: write and fsync every open event file; later events are written at once. Errors are logged."""
     for file in list(_live_files):
         try:
-            file.close()
-        except Exception:
-            logger.exception("lightboard: could not close %s", file.path)
+            file.finish_at_exit()
+        except Exception as error:  # noqa: BLE001 - exit path: report, never raise
+            logger.error("lightboard: could not finish %s: %s", file.path, error)
 
 
 def _after_fork_in_child() -> None:
@@ -106,11 +126,14 @@ def _install_multiprocessing_hook() -> None:
     if _hook_installed:
         return
     _hook_installed = True
+    import multiprocessing
     import multiprocessing.util as mp_util
 
-    def _register_in_child(_: object) -> None:
-        mp_util.Finalize(None, close_all, exitpriority=0)
+    def _register_in_child(_: object = None) -> None:
+        mp_util.Finalize(None, finish_all, exitpriority=0)
 
+    if multiprocessing.parent_process() is not None:  # we are a child already: it leaves through os._exit
+        _register_in_child()
     mp_util.register_after_fork(_scheduler_anchor, _register_in_child)
 
 
@@ -120,4 +143,4 @@ class _Anchor:
 
 _scheduler_anchor = _Anchor()
 os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(close_all)
+atexit.register(finish_all)
