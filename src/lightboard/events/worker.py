@@ -1,7 +1,8 @@
 """The one background thread that writes every open event file of the process.
 
 Event files ask it to write their queued events when the first event arrives (deadline
-``flush_secs``) and again, urgently, once ``max_queue`` events are waiting. The thread never dies
+``flush_secs``) and again, urgently, once ``max_queue`` events are waiting (then it lingers
+:data:`LINGER_SECS` to write a bigger batch). The thread never dies
 on an I/O error: each file keeps its own error and raises it to its caller.
 
 Across ``fork()`` the child gets a fresh scheduler (the parent's thread does not exist there) and
@@ -23,6 +24,10 @@ if TYPE_CHECKING:
     from lightboard.events.file import EventFile
 
 logger = logging.getLogger(__name__)
+
+LINGER_SECS = 0.002
+"""How long the thread lets events accumulate after ``max_queue`` woke it. Each wake-up costs the
+training thread a few hand-overs of the GIL; batching them keeps that cost per batch, not per event."""
 
 
 class _Scheduler:
@@ -60,10 +65,13 @@ class _Scheduler:
                         break
                     # Wake at least every second to close orphaned files (finalizers cannot notify).
                     self.cond.wait(min(min(self.due.values()) - now, 1.0) if self.due else 1.0)
+                urgent = any(file.urgent for file in ready)
                 for file in ready:
                     del self.due[file]
                     file.scheduled = False
                     file.urgent = False
+            if urgent:  # woken by max_queue: let a few more events arrive, to write them in one go
+                time.sleep(LINGER_SECS)
             for file in ready:
                 file.write_queued()
             while not _orphans.empty():

@@ -11,6 +11,7 @@ tensorboardX's ``make_histogram`` through the protobuf library.
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,6 +20,9 @@ import numpy as np
 
 from lightboard.events.wire import double_field, length_delimited, summary_event
 from lightboard.proto.summary_pb2 import HistogramProto, Summary
+
+_NUMBER_KEYS = (0x09, 0x11, 0x19, 0x21, 0x29)  # min, max, num, sum, sum_squares: doubles 1..5
+_NUMBERS = struct.Struct("<" + "Bd" * 5)
 
 
 @lru_cache(maxsize=1)
@@ -64,26 +68,25 @@ def explicit_edges(bins: Any) -> np.ndarray | None:
     return edges
 
 
-def _counts(values: np.ndarray, bins: Any) -> tuple[np.ndarray, np.ndarray]:
-    """``numpy.histogram(values.astype(float), bins)``; for explicit edges, sorting in the input's precision.
+def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray]:
+    """``numpy.histogram(values.astype(float), bins)`` as ``(first, counts, edges)``; ``counts[i]`` is bin ``first+i``.
 
-    Float32 to float64 is exact, so sorting float32 values orders them as their float64 copies would be;
-    the counts are then found exactly as numpy's non-uniform-bins path finds them.
+    For explicit edges only the window of bins between the smallest and the largest value is counted
+    (every other bin is empty), sorting in the input's own precision: float32 to float64 is exact, so the
+    order is that of the float64 copies, and counts come out as numpy's non-uniform-bins path finds them.
     """
     edges = explicit_edges(bins)
     if edges is None:
-        return np.histogram(values.astype(np.float64), bins=bins)
+        counts, edges = np.histogram(values.astype(np.float64), bins=bins)
+        return 0, counts, edges
     ordered = np.sort(values).astype(np.float64, copy=False)
-    # Edges at or below the smallest value have no value to their left, edges above the largest have
-    # all of them: only the edges in between need a search.
     last = len(edges) - 1
-    high = min(int(edges.searchsorted(ordered[-1], "right")), last)
-    low = min(int(edges.searchsorted(ordered[0], "right")), high)
-    cumulative = np.full(len(edges), len(ordered), dtype=np.intp)
-    cumulative[:low] = 0
-    cumulative[low:high] = ordered.searchsorted(edges[low:high], "left")
-    cumulative[last] = ordered.searchsorted(edges[last], "right")
-    return cumulative[1:] - cumulative[:-1], edges
+    first = max(int(edges.searchsorted(ordered[0], "right")) - 1, 0)
+    stop = min(int(edges.searchsorted(ordered[-1], "right")), last)  # NaN sorts last: then every edge
+    cumulative = ordered.searchsorted(edges[first : stop + 1], "left")
+    if stop == last:  # the last bin is closed on the right
+        cumulative[-1] = ordered.searchsorted(edges[last], "right")
+    return first, cumulative[1:] - cumulative[:-1], edges
 
 
 @dataclass
@@ -108,14 +111,19 @@ class Histogram:
         Raises:
             ValueError: if numpy cannot choose edges for the values (e.g. ``"auto"`` with NaN).
         """
-        counts, limits = _counts(values, bins)
-        if max_bins is not None and len(counts) > max_bins:
-            counts, limits = _merge(counts, limits, max_bins)
-        nonzero = np.flatnonzero(counts)
+        first, counts, edges = _counts(values, bins)
+        if max_bins is not None and len(edges) - 1 > max_bins:
+            full = np.zeros(len(edges) - 1, dtype=counts.dtype)
+            full[first : first + len(counts)] = counts
+            first, (counts, edges) = 0, _merge(full, edges, max_bins)
+        # Keep the bins from the first to the last non-empty one, plus the (empty) bin before them:
+        # TensorBoard stores right edges only, so that bin's right edge is the histogram's left edge.
+        nonzero = counts.nonzero()[0]
         if nonzero.size:
-            start, end = int(nonzero[0]), int(nonzero[-1]) + 1
-            kept = counts[start - 1 : end] if start > 0 else np.concatenate([[0], counts[:end]])
-            limits = limits[start : end + 1]
+            start, end = first + int(nonzero[0]), first + int(nonzero[-1]) + 1
+            kept = np.zeros(end - start + 1)
+            kept[1:] = counts[nonzero[0] : nonzero[-1] + 1]
+            limits = edges[start : end + 1]
         else:
             kept = limits = np.empty(0)
         wide = values.astype(np.float64, copy=False)
@@ -128,7 +136,7 @@ class Histogram:
             total,
             squares,
             limits.astype(np.float64, copy=False),
-            kept.astype(np.float64),
+            kept,
         )
 
     def proto(self) -> HistogramProto:
@@ -145,13 +153,11 @@ class Histogram:
 
     def serialized(self) -> bytes:
         """``self.proto().SerializeToString()``, written directly from the numpy buffers."""
-        parts = [
-            double_field(0x09, self.min),
-            double_field(0x11, self.max),
-            double_field(0x19, self.num),
-            double_field(0x21, self.sum),
-            double_field(0x29, self.sum_squares),
-        ]
+        numbers = (self.min, self.max, self.num, self.sum, self.sum_squares)
+        if 0.0 in numbers:  # proto3 leaves +0.0 out (and -0.0 compares equal here: let double_field decide)
+            parts = [double_field(key, number) for key, number in zip(_NUMBER_KEYS, numbers, strict=True)]
+        else:
+            parts = [_NUMBERS.pack(0x09, self.min, 0x11, self.max, 0x19, self.num, 0x21, self.sum, 0x29, numbers[4])]
         if self.limits.size:
             parts.append(length_delimited(0x32, self.limits.astype("<f8", copy=False).tobytes()))
         if self.counts.size:
