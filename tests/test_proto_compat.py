@@ -106,10 +106,9 @@ print("ROUNDTRIP OK")
 """
 )
 
-# argv: order ("lightboard-first" or "tensorflow-first"), logdir. Needs tensorflow and tensorboard.
-TENSORFLOW_SCRIPT = (
-    WRITE_AND_CHECK
-    + r"""
+# Both scripts below: argv is order, logdir; they import the protos of both sides in that order.
+PROTO_IMPORTS = (
+    r"""
 import importlib
 import pkgutil
 import sys
@@ -128,14 +127,26 @@ TENSORBOARD_PROTOS = [
 ]
 
 
-def import_lightboard():
-    import lightboard
+def import_lightboard_protos():
     import lightboard.proto
-    from lightboard import SummaryWriter  # noqa: F401
 
     for info in pkgutil.iter_modules(lightboard.proto.__path__, "lightboard.proto."):
         if info.name.endswith("_pb2"):
             importlib.import_module(info.name)
+"""
+)
+
+# order "lightboard-first" or "tensorflow-first". Needs tensorflow and tensorboard.
+TENSORFLOW_SCRIPT = (
+    WRITE_AND_CHECK
+    + PROTO_IMPORTS
+    + r"""
+
+
+def import_lightboard():
+    from lightboard import SummaryWriter  # noqa: F401
+
+    import_lightboard_protos()
 
 
 def import_tensorflow():
@@ -206,34 +217,15 @@ print("TENSORFLOW OK")
 """
 )
 
-# argv: order ("lightboard-first" or "tensorboard-first"), logdir. Needs tensorboard, not tensorflow.
+# order "lightboard-first" or "tensorboard-first". Needs tensorboard, not tensorflow.
 TENSORBOARD_SCRIPT = (
     WRITE_AND_CHECK
+    + PROTO_IMPORTS
     + r"""
-import importlib
-import pkgutil
-import sys
-
-order, logdir = sys.argv[1:3]
-TENSORBOARD_PROTOS = [
-    "tensorboard.compat.proto.event_pb2",
-    "tensorboard.compat.proto.summary_pb2",
-    "tensorboard.plugins.hparams.plugin_data_pb2",
-    "tensorboard.plugins.mesh.plugin_data_pb2",
-    "tensorboard.plugins.projector.projector_config_pb2",
-    "tensorboard.plugins.custom_scalar.layout_pb2",
-    "tensorboard.plugins.text.plugin_data_pb2",
-    "tensorboard.plugins.scalar.plugin_data_pb2",
-    "tensorboard.plugins.histogram.plugin_data_pb2",
-]
 
 
 def import_lightboard():
-    import lightboard.proto
-
-    for info in pkgutil.iter_modules(lightboard.proto.__path__, "lightboard.proto."):
-        if info.name.endswith("_pb2"):
-            importlib.import_module(info.name)
+    import_lightboard_protos()
 
 
 def import_tensorboard():

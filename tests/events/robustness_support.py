@@ -137,3 +137,8 @@ def open_fds_to(path: str | os.PathLike[str]) -> list[str]:
         except OSError:
             continue
     return fds
+
+
+def value_of(step: int) -> float:
+    """A float32-exact value for ``step`` (so read-back values compare with ``==``)."""
+    return (step % 4096) * 0.25

@@ -34,14 +34,11 @@ from tests.events.robustness_support import (
     scalars,
     strict_events,
     tensorboard_events,
+    value_of,
 )
 
 pytestmark = pytest.mark.timeout(60)
 
-
-def value_of(step: int) -> float:
-    """A float32-exact value for ``step``."""
-    return (step % 4096) * 0.25
 
 
 def log(writer: SummaryWriter, steps: range, tag: str = "loss") -> None:

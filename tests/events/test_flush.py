@@ -31,14 +31,11 @@ from tests.events.robustness_support import (
     scalars,
     strict_events,
     tensorboard_events,
+    value_of,
 )
 
 pytestmark = pytest.mark.timeout(60)
 
-
-def value_of(step: int) -> float:
-    """A float32-exact value for ``step`` (so read-back values compare with ``==``)."""
-    return (step % 4096) * 0.25
 
 
 def expected(count: int, start: int = 0) -> list[tuple[int, float]]:
