@@ -308,6 +308,7 @@ def test_comet_config_warns_when_enabled(tmp_path: pathlib.Path) -> None:
         SummaryWriter(tmp_path / "b", comet_config={"disabled": False}).close()
 
 
+@pytest.mark.filterwarnings("ignore:os.fork:RuntimeWarning")  # jax, imported by other tests, warns on any fork
 def test_export_history_spills_to_disk_and_forked_children_start_empty(tmp_path: pathlib.Path) -> None:
     with SummaryWriter(tmp_path / "run") as writer:
         for step in range(5000):  # more than one 64 KiB spill

@@ -15,6 +15,13 @@ from typing import Any
 
 from lightboard.events.file import EventFileClosedError
 from lightboard.file_writer import DummyFileWriter, EventDefaults, FileWriter, as_step
+from lightboard.methods.audio import AudioMethods
+from lightboard.methods.custom_scalars import CustomScalarsMethods
+from lightboard.methods.embedding import EmbeddingMethods
+from lightboard.methods.hparams import HparamsMethods
+from lightboard.methods.images import ImageMethods
+from lightboard.methods.mesh import MeshMethods
+from lightboard.methods.pr_curves import PrCurveMethods
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
 from lightboard.scalar_history import ScalarHistory
@@ -43,7 +50,9 @@ def _to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
     return _tensor_module.to_float(value, argument=argument, method=method, tag=tag)
 
 
-class SummaryWriter:
+class SummaryWriter(
+    ImageMethods, AudioMethods, PrCurveMethods, HparamsMethods, MeshMethods, CustomScalarsMethods, EmbeddingMethods
+):
     """Writes TensorBoard event files; a drop-in replacement for ``tensorboardX.SummaryWriter``.
 
     Logging costs about a microsecond per scalar: event files are framed and written by a background

@@ -1,0 +1,7 @@
+"""``SummaryWriter`` methods for hparams (see :mod:`lightboard.methods`)."""
+
+from __future__ import annotations
+
+
+class HparamsMethods:
+    """hparams methods of :class:`lightboard.SummaryWriter`."""
