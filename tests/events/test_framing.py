@@ -57,7 +57,7 @@ def test_c_and_python_framing_agree(items: list) -> None:
 @settings(max_examples=500, deadline=None)
 @given(data=st.binary(max_size=5000))
 def test_crc_paths_agree(data: bytes) -> None:
-    assert framing.masked_crc32c(data) == record.masked_crc32c(data) == framing.masked_crc32c_portable(data)
+    assert framing.masked_crc32c(data) == record.masked_crc32c_python(data) == framing.masked_crc32c_portable(data)
 
 
 @pytest.mark.parametrize("frame_batch", [framing.frame_batch, record.frame_batch_python])

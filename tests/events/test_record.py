@@ -6,7 +6,8 @@ import pytest
 from crc32c import crc32c
 from tensorboard.compat.tensorflow_stub.pywrap_tensorflow import masked_crc32c as tensorboard_masked_crc
 
-from lightboard.events.record import RecordError, frame, iter_records, masked_crc32c
+from lightboard.events import record
+from lightboard.events.record import RecordError, frame, iter_records
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
 
@@ -16,14 +17,19 @@ def test_crc32c_check_values() -> None:
     assert crc32c(b"abcd") == 0x92C80A31
 
 
-def test_masked_crc_vectors() -> None:
+CRCS = [record.masked_crc32c_python, record.masked_crc32c]  # the Python twin, and what the writer uses
+
+
+@pytest.mark.parametrize("masked_crc32c", CRCS)
+def test_masked_crc_vectors(masked_crc32c: object) -> None:
     assert masked_crc32c(b"") == 0xA282EAD8
     assert masked_crc32c(b"\x1a\x11CRC test, one two") == 0x5794D08A
     assert masked_crc32c(bytes.fromhex("1800000000000000")) == 0x224B7FA3
 
 
+@pytest.mark.parametrize("masked_crc32c", CRCS)
 @pytest.mark.parametrize("data", [b"", b"x", b"hello world" * 100, bytes(range(256))])
-def test_masked_crc_matches_tensorboard(data: bytes) -> None:
+def test_masked_crc_matches_tensorboard(data: bytes, masked_crc32c: object) -> None:
     assert masked_crc32c(data) == tensorboard_masked_crc(data)
 
 

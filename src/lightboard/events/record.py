@@ -3,10 +3,11 @@
 Each record is ``u64 length | u32 masked_crc(length bytes) | payload | u32 masked_crc(payload)``,
 all little-endian (tensorboard-format.md §2).
 
-:func:`frame_batch` frames what the writer thread takes off a queue. It comes from the C extension
-``lightboard.events._framing`` when that was built, else from :func:`frame_batch_python`, its
-pure-Python twin (forced with the environment variable ``LIGHTBOARD_PURE_PYTHON=1``); tests prove
-both produce the same bytes.
+:func:`frame_batch` frames what the writer thread takes off a queue, and :func:`masked_crc32c` is the
+checksum. Both come from the C extension ``lightboard.events._framing`` when that was built, else from
+their pure-Python twins :func:`frame_batch_python` and :func:`masked_crc32c_python` (the ``crc32c``
+package, then imported on first use); the environment variable ``LIGHTBOARD_PURE_PYTHON=1`` forces the
+twins. Tests prove both produce the same bytes.
 """
 
 from __future__ import annotations
@@ -16,18 +17,25 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from crc32c import crc32c
-
 MASK_DELTA = 0xA282EAD8
 U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _HEADER_CACHE: dict[int, bytes] = {}
 
 
-def masked_crc32c(data: bytes) -> int:
+_crc32c: Callable[[bytes], int] | None = None
+
+
+def masked_crc32c_python(data: bytes) -> int:
     """Return the CRC-32C of ``data``, rotated right by 15 bits plus 0xA282EAD8, as TFRecord stores it."""
-    crc = crc32c(data)
+    global _crc32c
+    if _crc32c is None:
+        from crc32c import crc32c as _crc32c
+    crc = _crc32c(data)
     return (((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF
+
+
+masked_crc32c = masked_crc32c_python
 
 
 def record_header(length: int) -> bytes:
@@ -75,15 +83,15 @@ def frame_batch_python(
         length = len(event)
         append(headers.get(length) or record_header(length))
         append(event)
-        append(pack(masked_crc32c(event)))
+        append(pack(masked_crc32c_python(event)))
     return b"".join(frames), failure
 
 
 frame_batch = frame_batch_python
 if os.environ.get("LIGHTBOARD_PURE_PYTHON") != "1":
     try:
-        from lightboard.events._framing import frame_batch  # noqa: F401 - re-exported
-    except ImportError:  # not built (no compiler at install time): the Python twin serves
+        from lightboard.events._framing import frame_batch, masked_crc32c  # noqa: F401 - re-exported
+    except ImportError:  # not built (no compiler at install time): the Python twins serve
         pass
 
 
