@@ -302,6 +302,39 @@ def add_text(writer: Any, calls: int) -> None:
         add("notes", TEXT, step)
 
 
+@functools.cache
+def audio_clip() -> Any:
+    """1 s of mono float32 audio at 16 kHz: a 440 Hz tone at half scale."""
+    import numpy as np
+
+    return (0.5 * np.sin(2 * np.pi * 440 * np.arange(16_000) / 16_000)).astype(np.float32)
+
+
+@call_benchmark("add_audio", "add_audio (1 s, 16 kHz mono)", calls=2_000, peer_calls=200, quick_calls=20)
+def add_audio(writer: Any, calls: int) -> None:
+    """``add_audio`` of one second of 16 kHz mono float32 samples."""
+    add, clip = writer.add_audio, audio_clip()
+    for step in range(calls):
+        add("speech", clip, step, sample_rate=16_000)
+
+
+@functools.cache
+def pr_inputs() -> Any:
+    """10,000 0/1 labels and float32 predictions, fixed seed."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 2, 10_000), rng.random(10_000).astype(np.float32)
+
+
+@call_benchmark("add_pr_curve", "add_pr_curve (10k points)", calls=2_000, peer_calls=500, quick_calls=20)
+def add_pr_curve(writer: Any, calls: int) -> None:
+    """``add_pr_curve`` of 10,000 points with the default 127 thresholds."""
+    add, (labels, predictions) = writer.add_pr_curve, pr_inputs()
+    for step in range(calls):
+        add("pr", labels, predictions, step)
+
+
 # -- import benchmark --------------------------------------------------------------------------------
 
 IMPORT_CODE = """\
@@ -375,6 +408,8 @@ class Target:
     versus: str | None = None
     """Peer whose value is divided by lightboard's (a speed-up, must be >= bound); None: lightboard's own
     value must be <= bound."""
+    caller_visible: bool = False
+    """Check lightboard's caller-visible time (before ``close()``) instead of its total."""
 
     def check(self, results: dict[str, dict[str, Result]]) -> tuple[float | None, bool | None]:
         """The measured figure and whether it meets the bound (None when it could not be measured)."""
@@ -383,7 +418,8 @@ class Target:
         if own is None or own.value is None:
             return None, None
         if self.versus is None:
-            return own.value, own.value <= self.bound
+            value = own.caller_us if self.caller_visible else own.value
+            return (None, None) if value is None else (value, value <= self.bound)
         peer = row.get(self.versus)
         if peer is None or peer.value is None or own.value <= 0:
             return None, None
@@ -419,16 +455,25 @@ def run(benchmarks: list[Benchmark], settings: Settings, progress: bool = True) 
     for bench in benchmarks:
         if progress:
             print(f"  {bench.label} ...", end="", flush=True, file=sys.stderr)
+        errors: dict[str, str] = {}
         for writer in present:
-            bench.warm_up(writer, classes[writer.name], settings)
-        samples: dict[str, list[Sample]] = {writer.name: [] for writer in present}
+            try:
+                bench.warm_up(writer, classes[writer.name], settings)
+            except Exception as error:  # a peer that cannot do this (e.g. a missing optional dependency)
+                if not writer.peer:
+                    raise
+                errors[writer.name] = f"{type(error).__name__}: {error}"
+        working = [writer for writer in present if writer.name not in errors]
+        samples: dict[str, list[Sample]] = {writer.name: [] for writer in working}
         for _ in range(bench.repeats(settings)):
-            for writer in present:
+            for writer in working:
                 samples[writer.name].append(bench.sample(writer, classes[writer.name], settings))
         row = results[bench.name] = {}
         for writer in WRITERS:
             if classes[writer.name] is None:
                 row[writer.name] = Result(None, extra={"error": f"{writer.module} is not installed"})
+            elif writer.name in errors:
+                row[writer.name] = Result(None, extra={"error": errors[writer.name]})
             else:
                 row[writer.name] = bench.summarize(samples[writer.name], settings)
         if progress:
