@@ -159,6 +159,16 @@ class SummaryWriter(
             writer.reopen()
         return writer
 
+    def _release_sub_writer(self, logdir: str) -> None:
+        """Write, fsync and close a sub-run's writer and forget it (a later ``_sub_writer`` opens a new file)."""
+        writers = self.all_writers
+        if writers is None or logdir == self.logdir:
+            return
+        with self._lock:
+            writer = writers.pop(logdir, None)
+        if writer is not None:
+            writer.close()
+
     def get_logdir(self) -> str:
         """The run directory."""
         return self.logdir

@@ -8,5 +8,7 @@ They rely on what :class:`lightboard.writer.SummaryWriter` provides:
   (``bytes``) or a deferred event ``(encode, ...)`` that ``encode(tuple)`` serializes on the writer thread
   (heavy encoding such as PNG, GIF and WAV goes there);
 * ``self._add_summary(summary, global_step, walltime)`` for a protobuf ``Summary``;
+* ``self._sub_writer(logdir)`` / ``self._release_sub_writer(logdir)``: the writer of another run directory
+  (created on first use; a ``DummyFileWriter`` with ``write_to_disk=False``), and closing it for good;
 * ``self.logdir``, ``self._write_to_disk``.
 """
