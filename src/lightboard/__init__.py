@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["DummyFileWriter", "EventWriteError", "FileWriter", "SummaryWriter", "__version__"]
+__all__ = ["DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "SummaryWriter", "__version__"]
 
 if TYPE_CHECKING:
     from lightboard.events.file import EventWriteError
     from lightboard.file_writer import DummyFileWriter, FileWriter
+    from lightboard.global_writer import GlobalSummaryWriter
     from lightboard.writer import SummaryWriter
 
 _LAZY = {
@@ -21,6 +22,7 @@ _LAZY = {
     "FileWriter": "lightboard.file_writer",
     "DummyFileWriter": "lightboard.file_writer",
     "EventWriteError": "lightboard.events.file",
+    "GlobalSummaryWriter": "lightboard.global_writer",
 }
 
 
