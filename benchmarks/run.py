@@ -303,6 +303,54 @@ def add_text(writer: Any, calls: int) -> None:
 
 
 @functools.cache
+def image_tensor() -> Any:
+    """A 3×64×64 float32 torch image in [0, 1] (CHW, as tensorboardX users pass), fixed seed."""
+    import torch
+
+    return torch.rand(3, 64, 64, generator=torch.Generator().manual_seed(0))
+
+
+@functools.cache
+def image_batch() -> Any:
+    """16 float32 torch images 3×64×64 in [0, 1] (NCHW), fixed seed."""
+    import torch
+
+    return torch.rand(16, 3, 64, 64, generator=torch.Generator().manual_seed(1))
+
+
+@functools.cache
+def video_tensor() -> Any:
+    """8 videos of 16 frames, 3×32×32 float32 in [0, 1] (NTCHW), fixed seed."""
+    import torch
+
+    return torch.rand(8, 16, 3, 32, 32, generator=torch.Generator().manual_seed(2))
+
+
+@call_benchmark("add_image", "add_image (3×64×64 f32)", calls=5_000, peer_calls=500, quick_calls=50)
+def add_image(writer: Any, calls: int) -> None:
+    """``add_image`` of a 64×64 RGB float CHW tensor (PNG encoded)."""
+    add, image = writer.add_image, image_tensor()
+    for step in range(calls):
+        add("image", image, step)
+
+
+@call_benchmark("add_images", "add_images (16×3×64×64 f32)", calls=500, peer_calls=50, quick_calls=5)
+def add_images(writer: Any, calls: int) -> None:
+    """``add_images`` of 16 images, one 8×2 grid PNG."""
+    add, batch = writer.add_images, image_batch()
+    for step in range(calls):
+        add("images", batch, step)
+
+
+@call_benchmark("add_video", "add_video (8×16×3×32×32 f32)", calls=100, peer_calls=10, quick_calls=2)
+def add_video(writer: Any, calls: int) -> None:
+    """``add_video`` of 8 videos of 16 frames 32×32 RGB at 4 fps, tiled into one animated GIF."""
+    add, video = writer.add_video, video_tensor()
+    for step in range(calls):
+        add("video", video, step)
+
+
+@functools.cache
 def audio_clip() -> Any:
     """1 s of mono float32 audio at 16 kHz: a 440 Hz tone at half scale."""
     import numpy as np
@@ -434,6 +482,8 @@ TARGETS: list[Target] = [
     Target("add_scalar (0-d tensor) <= 2 µs per call", "add_scalar_tensor", 2.0),
     Target("add_histogram (10k float32) >= 6x faster than tensorboardX", "add_histogram", 6, "tensorboardX"),
     Target("import <= 0.1 s", "import", 0.1),
+    Target("add_image (3×64×64) caller-visible <= 30 µs", "add_image", 30.0, caller_visible=True),
+    Target("add_image (3×64×64) >= 2x faster than tensorboardX", "add_image", 2, "tensorboardX"),
 ]
 
 

@@ -18,14 +18,19 @@ _NUMBER_KINDS = "biuf"
 
 
 def _from_torch(value: Any) -> np.ndarray:
+    """A CPU numpy array of a torch tensor; calls only the methods needed (each releases the GIL)."""
     import torch
 
-    tensor = value.detach()
-    if tensor.dtype.is_floating_point and tensor.dtype not in (torch.float32, torch.float64):
-        tensor = tensor.float()  # bfloat16, float16, float8...: numpy lacks most of them
-    if tensor.is_conj():
-        tensor = tensor.resolve_conj()
-    return tensor.cpu().numpy()
+    if value.requires_grad:
+        value = value.detach()
+    dtype = value.dtype
+    if dtype.is_floating_point and dtype not in (torch.float32, torch.float64):
+        value = value.float()  # bfloat16, float16, float8...: numpy lacks most of them
+    elif dtype.is_complex and value.is_conj():
+        value = value.resolve_conj()
+    if value.device.type != "cpu":
+        value = value.cpu()
+    return value.numpy()
 
 
 def _framework_array(value: Any) -> np.ndarray | None:
