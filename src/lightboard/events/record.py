@@ -51,7 +51,7 @@ def record_header(length: int) -> bytes:
 
 def frame(payload: bytes) -> bytes:
     """Return ``payload`` framed as one TFRecord."""
-    return frame_batch_python([payload], None)[0]
+    return frame_batch([payload], None)[0]
 
 
 def frame_batch_python(
@@ -87,12 +87,25 @@ def frame_batch_python(
     return b"".join(frames), failure
 
 
+def _use_extension() -> bool:
+    """Bind :func:`frame_batch` and :func:`masked_crc32c` to the C extension if it is built and allowed."""
+    global frame_batch, masked_crc32c, _crc32c
+    if os.environ.get("LIGHTBOARD_PURE_PYTHON") != "1":
+        try:
+            from lightboard.events import _framing
+        except ImportError:  # not built (no compiler at install time): the Python twins serve
+            pass
+        else:
+            frame_batch, masked_crc32c = _framing.frame_batch, _framing.masked_crc32c
+            return True
+    from crc32c import crc32c as _crc32c  # the twins need it on every record: import it now
+
+    return False
+
+
 frame_batch = frame_batch_python
-if os.environ.get("LIGHTBOARD_PURE_PYTHON") != "1":
-    try:
-        from lightboard.events._framing import frame_batch, masked_crc32c  # noqa: F401 - re-exported
-    except ImportError:  # not built (no compiler at install time): the Python twins serve
-        pass
+USING_EXTENSION = _use_extension()
+"""Whether the C extension frames records (False: the pure-Python twins do)."""
 
 
 class RecordError(ValueError):
