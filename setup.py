@@ -1,7 +1,8 @@
 """Build of lightboard's optional C extension; everything else is declared in pyproject.toml.
 
-The extension speeds up the writer thread's framing loop. It is optional: if it cannot be built
-(no compiler), lightboard installs and runs on its pure-Python twin, which is tested too.
+The extensions speed up the writer thread: its framing loop, and PNG encoding without the GIL. They are
+optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
+pure-Python twin, which is tested too.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +14,13 @@ setup(
             sources=["src/lightboard/events/_framing.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "lightboard.summaries._png",
+            sources=["src/lightboard/summaries/_png.c"],
+            libraries=["z"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

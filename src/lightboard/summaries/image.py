@@ -21,6 +21,7 @@ than Pillow; Pillow is needed only for boxes, rescaling and GIF video.
 
 from __future__ import annotations
 
+import os
 import struct
 import sys
 import zlib
@@ -184,7 +185,7 @@ def _deflate(data: np.ndarray, level: int) -> bytes:
     return zlib.compress(data, level)
 
 
-def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
+def encode_png_python(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     """PNG of a uint8 (H, W, C) image, C in 1, 3, 4 (gray, RGB, RGBA); 8 bits, every row "Up"-filtered."""
     height, width, channels = image.shape
     rows = np.ascontiguousarray(image).reshape(height, width * channels)
@@ -203,6 +204,31 @@ def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     )
 
 
+def _png_extension() -> Any:
+    """``lightboard.summaries._png`` (C, runs without the GIL) if built and allowed, else None."""
+    if os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1":
+        return None
+    try:
+        from lightboard.summaries import _png
+    except ImportError:  # not built (no compiler or zlib headers): the Python twin serves
+        return None
+    return _png
+
+
+_png_c = _png_extension()
+
+
+def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
+    """PNG of a uint8 (H, W, C) image of any strides, C in 1, 3, 4; one channel becomes RGB.
+
+    The C extension does it without the GIL; :func:`encode_png_python` of :func:`to_hwc`'s result is its
+    byte-identical twin.
+    """
+    if _png_c is not None:
+        return _png_c.encode_png(image, level)
+    return encode_png_python(to_hwc(image, "HWC"), level)
+
+
 def image_value(tag: str, encoded: bytes, height: int, width: int, channels: int) -> Summary.Value:
     """The ``Summary.Value`` of an encoded image (PNG or GIF), with the images plugin's metadata."""
     image = Summary.Image(height=height, width=width, colorspace=channels, encoded_image_string=encoded)
@@ -212,9 +238,10 @@ def image_value(tag: str, encoded: bytes, height: int, width: int, channels: int
 def encode_event(item: tuple) -> bytes:
     """Serialize the deferred event ``(encode_event, tag, pixels, layout, wall_time, step)`` as a PNG image."""
     _, tag, pixels, layout, wall_time, step = item
-    image = to_hwc(pixels, layout)
+    image = as_nhwc(pixels, layout)
+    image = image[0] if len(image) == 1 else to_hwc(pixels, layout)  # one image: no copy before encoding
     height, width, channels = image.shape
-    value = image_value(tag, encode_png(image), height, width, channels)
+    value = image_value(tag, encode_png(image), height, width, 3 if channels == 1 else channels)
     return summary_event(wall_time, step, value.SerializeToString())
 
 
