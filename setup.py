@@ -1,6 +1,7 @@
 """Build of lightboard's optional C extension; everything else is declared in pyproject.toml.
 
-The extensions speed up the writer thread: its framing loop, and PNG encoding without the GIL. They are
+The extensions speed up the writer thread: its framing loop; the pixel rule and PNG
+encoding of images. They are
 optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
 pure-Python twin, which is tested too.
 """
@@ -16,11 +17,11 @@ setup(
             extra_compile_args=["-O2"],
         ),
         Extension(
-            "lightboard.summaries._png",
-            sources=["src/lightboard/summaries/_png.c"],
+            "lightboard.summaries._image",
+            sources=["src/lightboard/summaries/_image.c"],
             libraries=["z"],
             optional=True,
-            extra_compile_args=["-O2"],
+            extra_compile_args=["-O3"],
         ),
     ]
 )

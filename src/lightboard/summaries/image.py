@@ -113,12 +113,30 @@ def grid_size(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
     return -(-count // columns) * shape[layout.index("H")], columns * shape[layout.index("W")]
 
 
+def _image_extension() -> Any:
+    """``lightboard.summaries._image`` (C: the pixel rule, and PNG without the GIL) if built and allowed."""
+    if os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1":
+        return None
+    try:
+        from lightboard.summaries import _image
+    except ImportError:  # not built (no compiler or zlib headers): the Python twins serve
+        return None
+    return _image
+
+
+_image_c = _image_extension()
+
+
 def to_uint8(array: np.ndarray) -> np.ndarray:
     """A new uint8 array of the same shape and memory order, by the pixel rule of this module."""
     kind = array.dtype.kind
     if kind == "f":
         if array.dtype != np.float32 and array.dtype != np.float64:
             array = array.astype(np.float32)
+        if _image_c is not None and array.flags.c_contiguous:  # one pass in C, keeping the GIL
+            pixels = np.empty(array.shape, np.uint8)
+            _image_c.scale_to_uint8(array, pixels)
+            return pixels
         scale = array.dtype.type(255)
         if 0 <= array.min() and array.max() <= 1:  # the common case (False if there is a NaN)
             pixels = np.empty_like(array, dtype=np.uint8)  # same memory order as the input
@@ -204,18 +222,6 @@ def encode_png_python(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     )
 
 
-def _png_extension() -> Any:
-    """``lightboard.summaries._png`` (C, runs without the GIL) if built and allowed, else None."""
-    if os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1":
-        return None
-    try:
-        from lightboard.summaries import _png
-    except ImportError:  # not built (no compiler or zlib headers): the Python twin serves
-        return None
-    return _png
-
-
-_png_c = _png_extension()
 
 
 def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
@@ -224,8 +230,8 @@ def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     The C extension does it without the GIL; :func:`encode_png_python` of :func:`to_hwc`'s result is its
     byte-identical twin.
     """
-    if _png_c is not None:
-        return _png_c.encode_png(image, level)
+    if _image_c is not None:
+        return _image_c.encode_png(image, level)
     return encode_png_python(to_hwc(image, "HWC"), level)
 
 

@@ -1,5 +1,9 @@
 /*
- * lightboard.summaries._png: PNG encoding with the GIL released.
+ * lightboard.summaries._image: the hot parts of image logging in C.
+ *
+ * scale_to_uint8(source, target) applies the pixel rule of lightboard.summaries.image.to_uint8 to a
+ * C-contiguous float32/float64 array in one pass, keeping the GIL (a numpy pass would release it, and the
+ * caller would then wait for a busy writer thread to hand it back).
  *
  * encode_png(pixels, level) -> bytes, for a uint8 array (H, W, C) of any strides, C in 1, 3, 4. It is the
  * C twin of lightboard.summaries.image.encode_png(to_hwc(...)) for one image, byte for byte:
@@ -144,14 +148,58 @@ static PyObject *encode_png(PyObject *module, PyObject *args) {
     return result;
 }
 
+/* x = value * 255 in the value's precision; NaN and x <= 0 give 0, x >= 255 gives 255, else truncate. */
+#define SCALE_LOOP(type)                                                      \
+    {                                                                         \
+        const type *in = source.buf;                                          \
+        for (Py_ssize_t i = 0; i < count; i++) { /* branch-free: vectorizes */ \
+            type x = in[i] * (type)255;                                       \
+            x = x > 0 ? x : 0; /* NaN fails the comparison: 0 */              \
+            x = x < (type)255 ? x : (type)255;                                \
+            out[i] = (unsigned char)(int)x;                                   \
+        }                                                                     \
+    }
+
+static PyObject *scale_to_uint8(PyObject *module, PyObject *args) {
+    PyObject *source_object, *target_object;
+    if (!PyArg_ParseTuple(args, "OO:scale_to_uint8", &source_object, &target_object)) return NULL;
+    Py_buffer source, target;
+    if (PyObject_GetBuffer(source_object, &source, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return NULL;
+    if (PyObject_GetBuffer(target_object, &target, PyBUF_C_CONTIGUOUS | PyBUF_WRITABLE | PyBUF_FORMAT) < 0) {
+        PyBuffer_Release(&source);
+        return NULL;
+    }
+    const char *format = source.format ? source.format : "B";
+    int single = strcmp(format, "f") == 0, dual = strcmp(format, "d") == 0;
+    Py_ssize_t count = source.len / (source.itemsize ? source.itemsize : 1);
+    if (!(single || dual) || target.itemsize != 1 || target.len != count) {
+        PyBuffer_Release(&source);
+        PyBuffer_Release(&target);
+        PyErr_SetString(PyExc_ValueError, "scale_to_uint8 needs float32/float64 values and a uint8 target of their size");
+        return NULL;
+    }
+    unsigned char *out = target.buf;
+    if (single) {
+        SCALE_LOOP(float)
+    } else {
+        SCALE_LOOP(double)
+    }
+    PyBuffer_Release(&source);
+    PyBuffer_Release(&target);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
+    {"scale_to_uint8", scale_to_uint8, METH_VARARGS,
+     "scale_to_uint8(source, target): float pixels in [0, 1] to uint8 (x 255, clipped, NaN 0), keeping the GIL."},
     {"encode_png", encode_png, METH_VARARGS,
      "encode_png(pixels, level) -> bytes: PNG of a uint8 (H, W, C) array, C in 1, 3, 4, without the GIL."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef module_def = {
-    PyModuleDef_HEAD_INIT, "lightboard.summaries._png", "PNG encoding with the GIL released.", -1, methods,
+    PyModuleDef_HEAD_INIT, "lightboard.summaries._image", "The hot parts of image logging: pixel rule, PNG.", -1,
+    methods,
 };
 
-PyMODINIT_FUNC PyInit__png(void) { return PyModule_Create(&module_def); }
+PyMODINIT_FUNC PyInit__image(void) { return PyModule_Create(&module_def); }
