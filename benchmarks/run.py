@@ -193,6 +193,8 @@ class CallBenchmark:
     peer_calls: int
     quick_calls: int
     unit: str = "µs/call"
+    skip: dict[str, str] = field(default_factory=dict)
+    """Writers not timed, with the reason (e.g. a peer whose result would not be comparable)."""
 
     def calls_for(self, writer: WriterSpec, settings: Settings) -> int:
         """Calls per repeat for ``writer``."""
@@ -239,13 +241,19 @@ BENCHMARKS: list[Benchmark] = []
 
 
 def call_benchmark(
-    name: str, label: str, *, calls: int, peer_calls: int | None = None, quick_calls: int = 1000
+    name: str,
+    label: str,
+    *,
+    calls: int,
+    peer_calls: int | None = None,
+    quick_calls: int = 1000,
+    skip: dict[str, str] | None = None,
 ) -> Callable[[Op], Op]:
-    """Register ``op(writer, calls)`` as a :class:`CallBenchmark`."""
+    """Register ``op(writer, calls)`` as a :class:`CallBenchmark` (``skip``: writer name → why it is not timed)."""
 
     def register(op: Op) -> Op:
         peers = calls if peer_calls is None else peer_calls
-        BENCHMARKS.append(CallBenchmark(name, label, op, calls, peers, min(quick_calls, calls)))
+        BENCHMARKS.append(CallBenchmark(name, label, op, calls, peers, min(quick_calls, calls), skip=skip or {}))
         return op
 
     return register
@@ -342,7 +350,14 @@ def add_images(writer: Any, calls: int) -> None:
         add("images", batch, step)
 
 
-@call_benchmark("add_video", "add_video (8×16×3×32×32 f32)", calls=100, peer_calls=10, quick_calls=2)
+@call_benchmark(
+    "add_video",
+    "add_video (8×16×3×32×32 f32)",
+    calls=100,
+    peer_calls=10,
+    quick_calls=2,
+    skip={"torch": "torch.utils.tensorboard imports moviepy.editor, which moviepy 2 removed: it writes no GIF"},
+)
 def add_video(writer: Any, calls: int) -> None:
     """``add_video`` of 8 videos of 16 frames 32×32 RGB at 4 fps, tiled into one animated GIF."""
     add, video = writer.add_video, video_tensor()
@@ -505,8 +520,8 @@ def run(benchmarks: list[Benchmark], settings: Settings, progress: bool = True) 
     for bench in benchmarks:
         if progress:
             print(f"  {bench.label} ...", end="", flush=True, file=sys.stderr)
-        errors: dict[str, str] = {}
-        for writer in present:
+        errors: dict[str, str] = dict(getattr(bench, "skip", {}))
+        for writer in (writer for writer in present if writer.name not in errors):
             try:
                 bench.warm_up(writer, classes[writer.name], settings)
             except Exception as error:  # a peer that cannot do this (e.g. a missing optional dependency)
