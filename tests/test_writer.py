@@ -396,3 +396,25 @@ def test_tensorboardx_attributes(tmp_path: pathlib.Path) -> None:
         assert writer.scalar_dict == {key: [[3.0, 4, 5.0]]}
         writer.scalar_dict = {}
         assert writer.scalar_dict == {}
+
+
+def test_file_writer_graph_events_and_dummy_surface(tmp_path: pathlib.Path) -> None:
+    from lightboard.file_writer import DummyFileWriter
+    from lightboard.proto.graph_pb2 import GraphDef, NodeDef
+    from lightboard.proto.run_metadata_pb2 import RunMetadata, StepStats
+
+    graph = GraphDef(node=[NodeDef(name="input", op="IO Node"), NodeDef(name="out", op="aten::relu", input=["input"])])
+    metadata = RunMetadata(step_stats=StepStats())
+    writer = FileWriter(tmp_path)
+    writer.add_graph((graph, metadata), walltime=3.0)
+    writer.add_onnx_graph(graph)
+    writer.close()
+    events = events_in(tmp_path)
+    graphs = [e for e in events if e.graph_def]
+    assert len(graphs) == 2 and graphs[0].wall_time == 3.0
+    assert [n.name for n in GraphDef.FromString(graphs[1].graph_def).node] == ["input", "out"]
+    assert [e.tagged_run_metadata.tag for e in events if e.HasField("tagged_run_metadata")] == ["step1"]
+    dummy = DummyFileWriter(tmp_path / "none")
+    for method in ("add_graph", "add_onnx_graph", "add_openvino_graph", "add_event", "add_summary", "flush"):
+        getattr(dummy, method)(graph)
+    assert not (tmp_path / "none").exists()

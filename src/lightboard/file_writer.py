@@ -139,6 +139,24 @@ class FileWriter:
         """Write ``summary`` as an event at ``global_step`` (default 0) and ``walltime`` (default now)."""
         self.add_event(Event(summary=summary), global_step, walltime)
 
+    def add_graph(self, graph_profile: Any, walltime: float | None = None) -> None:
+        """Write a graph: a ``(GraphDef, RunMetadata)`` tuple (as torch's ``_pytorch_graph.graph`` returns) or a
+        ``GraphDef``; the run metadata goes under the tag ``"step1"``, as torch.utils.tensorboard writes it."""
+        from lightboard.summaries import graph
+
+        graph_def, metadata = graph_profile if isinstance(graph_profile, tuple) else (graph_profile, None)
+        step, wall = self._defaults.step_and_time(None, walltime)
+        self.queue(graph.graph_event(graph_def.SerializeToString(), wall, step))
+        if metadata is not None:
+            self.queue(graph.run_metadata_event(graph.RUN_METADATA_TAG, metadata.SerializeToString(), wall, step))
+
+    def add_onnx_graph(self, graph: Any, walltime: float | None = None) -> None:
+        """Write a ``GraphDef`` (e.g. of an ONNX model) as an ``Event.graph_def``."""
+        from lightboard.summaries import graph as graphs
+
+        step, wall = self._defaults.step_and_time(None, walltime)
+        self.queue(graphs.graph_event(graph.SerializeToString(), wall, step))
+
     def flush(self) -> None:
         """Return once every event added before this call is written to the operating system."""
         self._file.flush()
@@ -183,7 +201,8 @@ class DummyFileWriter:
     def _ignore(self, *args: Any, **kwargs: Any) -> None:
         """Accept and drop anything."""
 
-    queue = add_event = add_summary = flush = close = reopen = _ignore
+    queue = add_event = add_summary = add_graph = add_onnx_graph = add_openvino_graph = _ignore
+    flush = close = reopen = _ignore
 
     @contextlib.contextmanager
     def use_metadata(self, *, global_step: int | None = None, walltime: float | None = None) -> Iterator[Any]:

@@ -18,6 +18,7 @@ from lightboard.file_writer import DummyFileWriter, EventDefaults, FileWriter, a
 from lightboard.methods.audio import AudioMethods
 from lightboard.methods.custom_scalars import CustomScalarsMethods
 from lightboard.methods.embedding import EmbeddingMethods
+from lightboard.methods.graph import GraphMethods
 from lightboard.methods.hparams import HparamsMethods
 from lightboard.methods.images import ImageMethods
 from lightboard.methods.mesh import MeshMethods
@@ -51,7 +52,14 @@ def _to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
 
 
 class SummaryWriter(
-    ImageMethods, AudioMethods, PrCurveMethods, HparamsMethods, MeshMethods, CustomScalarsMethods, EmbeddingMethods
+    ImageMethods,
+    AudioMethods,
+    PrCurveMethods,
+    HparamsMethods,
+    MeshMethods,
+    CustomScalarsMethods,
+    EmbeddingMethods,
+    GraphMethods,
 ):
     """Writes TensorBoard event files; a drop-in replacement for ``tensorboardX.SummaryWriter``.
 

@@ -22,6 +22,7 @@ OPERATIONS = {
     "add_video",
     "add_audio",
     "add_pr_curve",
+    "add_graph_resnet50",
     "import",
 }
 

@@ -222,8 +222,6 @@ def encode_png_python(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     )
 
 
-
-
 def encode_png(image: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     """PNG of a uint8 (H, W, C) image of any strides, C in 1, 3, 4; one channel becomes RGB.
 
