@@ -143,7 +143,8 @@ def test_the_event_of_an_add_that_reports_an_earlier_error_is_kept(tmp_path: pat
         writer.flush()
         shutil.rmtree(logdir)
         writer.add_scalar("loss", 0.0, 0)  # the writer thread writes it to the deleted file, fails, lets go of it
-        wait_until(lambda: not open_fds_to(old_path))
+        # the thread closes the deleted file, then records the error: wait for both
+        wait_until(lambda: not open_fds_to(old_path) and bool(writer.file_writer._file._errors))
         with pytest.raises(EventWriteError):
             writer.add_scalar("loss", 0.25, 1)
         writer.flush()
