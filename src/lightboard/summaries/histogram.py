@@ -68,25 +68,35 @@ def explicit_edges(bins: Any) -> np.ndarray | None:
     return edges
 
 
-def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray]:
-    """``numpy.histogram(values.astype(float), bins)`` as ``(first, counts, edges)``; ``counts[i]`` is bin ``first+i``.
+Extremes = tuple[float, float] | None
 
-    For explicit edges only the window of bins between the smallest and the largest value is counted
-    (every other bin is empty), sorting in the input's own precision: float32 to float64 is exact, so the
-    order is that of the float64 copies, and counts come out as numpy's non-uniform-bins path finds them.
+
+def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray, Extremes]:
+    """``numpy.histogram(values.astype(float), bins)`` as ``(first, counts, edges, extremes)``.
+
+    ``counts[i]`` is bin ``first + i``; ``extremes`` is ``(values.min(), values.max())`` when the sort
+    already tells them, else None. For explicit edges only the window of bins between the smallest and
+    the largest value is counted (every other bin is empty), sorting in the input's own precision:
+    float32 to float64 is exact, so the order is that of the float64 copies, and counts come out as
+    numpy's non-uniform-bins path finds them.
     """
     edges = explicit_edges(bins)
     if edges is None:
         counts, edges = np.histogram(values.astype(np.float64), bins=bins)
-        return 0, counts, edges
+        return 0, counts, edges, None
     ordered = np.sort(values).astype(np.float64, copy=False)
+    low, high = float(ordered[0]), float(ordered[-1])
+    if high != high:  # NaN sorts last; numpy's min and max are NaN then
+        extremes: Extremes = (high, high)
+    else:  # the sign numpy gives a zero minimum or maximum is its own business: ask it
+        extremes = None if low == 0.0 or high == 0.0 else (low, high)
     last = len(edges) - 1
     first = max(int(edges.searchsorted(ordered[0], "right")) - 1, 0)
     stop = min(int(edges.searchsorted(ordered[-1], "right")), last)  # NaN sorts last: then every edge
     cumulative = ordered.searchsorted(edges[first : stop + 1], "left")
     if stop == last:  # the last bin is closed on the right
         cumulative[-1] = ordered.searchsorted(edges[last], "right")
-    return first, cumulative[1:] - cumulative[:-1], edges
+    return first, cumulative[1:] - cumulative[:-1], edges, extremes
 
 
 @dataclass
@@ -111,7 +121,7 @@ class Histogram:
         Raises:
             ValueError: if numpy cannot choose edges for the values (e.g. ``"auto"`` with NaN).
         """
-        first, counts, edges = _counts(values, bins)
+        first, counts, edges, extremes = _counts(values, bins)
         if max_bins is not None and len(edges) - 1 > max_bins:
             full = np.zeros(len(edges) - 1, dtype=counts.dtype)
             full[first : first + len(counts)] = counts
@@ -129,9 +139,10 @@ class Histogram:
         wide = values.astype(np.float64, copy=False)
         with np.errstate(all="ignore"):  # inf - inf and overflow are recorded as NaN / inf, silently
             total, squares = float(wide.sum()), float(wide.dot(wide))
+        low, high = extremes or (float(values.min()), float(values.max()))
         return cls(
-            float(values.min()),
-            float(values.max()),
+            low,
+            high,
             float(len(values)),
             total,
             squares,
