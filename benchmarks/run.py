@@ -367,47 +367,12 @@ def add_video(writer: Any, calls: int) -> None:
 
 @functools.cache
 def resnet50() -> Any:
-    """ResNet-50 (torchvision's layout: 3, 4, 6, 3 bottlenecks, 25.6 M parameters) and a 1×3×224×224 input."""
+    """ResNet-50 (torchvision's layout, 25.6 M parameters; see models.py) and a 1×3×224×224 input."""
     import torch
-    from torch import nn
+    from models import ResNet50
 
-    class Bottleneck(nn.Module):
-        def __init__(self, inplanes: int, planes: int, stride: int) -> None:
-            super().__init__()
-            out = planes * 4
-            self.conv1, self.bn1 = nn.Conv2d(inplanes, planes, 1, bias=False), nn.BatchNorm2d(planes)
-            self.conv2, self.bn2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False), nn.BatchNorm2d(planes)
-            self.conv3, self.bn3 = nn.Conv2d(planes, out, 1, bias=False), nn.BatchNorm2d(out)
-            self.relu = nn.ReLU(inplace=True)
-            self.downsample = None
-            if stride != 1 or inplanes != out:
-                self.downsample = nn.Sequential(nn.Conv2d(inplanes, out, 1, stride, bias=False), nn.BatchNorm2d(out))
-
-        def forward(self, x: Any) -> Any:
-            shortcut = x if self.downsample is None else self.downsample(x)
-            y = self.relu(self.bn1(self.conv1(x)))
-            y = self.relu(self.bn2(self.conv2(y)))
-            return self.relu(self.bn3(self.conv3(y)) + shortcut)
-
-    stages, inplanes = [], 64
-    for planes, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
-        stage = []
-        for index in range(blocks):
-            stage.append(Bottleneck(inplanes, planes, stride if index == 0 else 1))
-            inplanes = planes * 4
-        stages.append(nn.Sequential(*stage))
     torch.manual_seed(0)
-    model = nn.Sequential(
-        nn.Conv2d(3, 64, 7, 2, 3, bias=False),
-        nn.BatchNorm2d(64),
-        nn.ReLU(inplace=True),
-        nn.MaxPool2d(3, 2, 1),
-        *stages,
-        nn.AdaptiveAvgPool2d(1),
-        nn.Flatten(),
-        nn.Linear(2048, 1000),
-    )
-    return model, torch.randn(1, 3, 224, 224)
+    return ResNet50(), torch.randn(1, 3, 224, 224)
 
 
 @call_benchmark("add_graph_resnet50", "add_graph (ResNet-50)", calls=3, quick_calls=1)

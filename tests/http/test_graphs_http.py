@@ -22,8 +22,9 @@ from google.protobuf import text_format  # noqa: E402
 from tensorboard.compat.proto.config_pb2 import RunMetadata as TbRunMetadata  # noqa: E402
 from tensorboard.compat.proto.graph_pb2 import GraphDef as TbGraphDef  # noqa: E402
 
+from lightboard import SummaryWriter  # noqa: E402
 from lightboard.summaries import onnx_graph  # noqa: E402
-from tests.summaries.test_onnx_graph import Writer, export_cnn  # noqa: E402
+from tests.summaries.test_onnx_graph import export_cnn  # noqa: E402
 from tests.summaries.test_pytorch_graph import graph_cases, node_set, reference  # noqa: E402
 from tests.tensorboard_server import TensorBoardServer  # noqa: E402
 
@@ -37,11 +38,11 @@ def logged(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Tb
     logdir = tmp_path_factory.mktemp("graphs")
     expected: dict[str, TbGraphDef] = {}
     for run, (model, inputs, strict) in graph_cases().items():
-        with Writer(logdir / run) as writer:
+        with SummaryWriter(logdir / run) as writer:
             writer.add_graph(model, inputs, use_strict_trace=strict)
         expected[run] = reference(model, inputs, strict)
     path = export_cnn(tmp_path_factory.mktemp("onnx") / "cnn.onnx")
-    with Writer(logdir / ONNX_RUN) as writer:
+    with SummaryWriter(logdir / ONNX_RUN) as writer:
         writer.add_onnx_graph(str(path))
     ours = onnx_graph.graph_def(onnx_graph.load_model(path))
     expected[ONNX_RUN] = TbGraphDef.FromString(ours.SerializeToString())

@@ -17,12 +17,7 @@ from tensorboard.compat.proto.graph_pb2 import GraphDef as TbGraphDef  # noqa: E
 from tensorboard.compat.proto.types_pb2 import DT_FLOAT, DT_INT64  # noqa: E402
 
 from lightboard import SummaryWriter  # noqa: E402
-from lightboard.methods.graph import GraphMethods  # noqa: E402
 from lightboard.summaries import onnx_graph  # noqa: E402
-
-Writer: Any = (
-    SummaryWriter if issubclass(SummaryWriter, GraphMethods) else type("Writer", (GraphMethods, SummaryWriter), {})
-)
 
 
 def export_cnn(path: Path) -> Path:
@@ -117,7 +112,7 @@ def test_path_forms_and_writer(tmp_path: Path) -> None:
     path = export_cnn(tmp_path / "cnn.onnx")
     expected = onnx_graph.graph_def(onnx_graph.load_model(str(path)))
     assert onnx_graph.graph_def(onnx_graph.load_model(path)) == expected
-    with Writer(tmp_path / "run") as writer:
+    with SummaryWriter(tmp_path / "run") as writer:
         writer.add_onnx_graph(path)
     events = [
         event

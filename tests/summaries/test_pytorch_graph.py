@@ -22,15 +22,10 @@ from tensorboard.compat.proto.graph_pb2 import GraphDef as TbGraphDef  # noqa: E
 from torch import nn  # noqa: E402
 from torch.utils.tensorboard._pytorch_graph import graph as torch_graph  # noqa: E402
 
+from benchmarks.models import ResNet50  # noqa: E402
 from lightboard import SummaryWriter  # noqa: E402
-from lightboard.methods.graph import GraphMethods  # noqa: E402
 from lightboard.summaries import pytorch_graph  # noqa: E402
 from lightboard.summaries.pytorch_graph import model_graph  # noqa: E402
-
-# Until SummaryWriter inherits GraphMethods, the tests add the mixin themselves.
-Writer: Any = (
-    SummaryWriter if issubclass(SummaryWriter, GraphMethods) else type("Writer", (GraphMethods, SummaryWriter), {})
-)
 
 # -- models ----------------------------------------------------------------------------------------------
 
@@ -60,56 +55,6 @@ class TupleDictModel(nn.Module):
         a = self.left(x)
         b = self.right(extra["y"]) * extra["scale"]
         return {"sum": a + b, "diff": a - b} if self.as_dict else (a + b, a - b)
-
-
-class Bottleneck(nn.Module):
-    """ResNet-50's bottleneck block (1x1, 3x3, 1x1 convolutions and a projection shortcut)."""
-
-    def __init__(self, inplanes: int, planes: int, stride: int = 1) -> None:
-        super().__init__()
-        out = planes * 4
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, out, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(out)
-        self.relu = nn.ReLU(inplace=True)
-        self.downsample = None
-        if stride != 1 or inplanes != out:
-            self.downsample = nn.Sequential(nn.Conv2d(inplanes, out, 1, stride, bias=False), nn.BatchNorm2d(out))
-
-    def forward(self, x: Any) -> Any:
-        shortcut = x if self.downsample is None else self.downsample(x)
-        y = self.relu(self.bn1(self.conv1(x)))
-        y = self.relu(self.bn2(self.conv2(y)))
-        return self.relu(self.bn3(self.conv3(y)) + shortcut)
-
-
-class ResNet50(nn.Module):
-    """torchvision's ResNet-50 layout (3, 4, 6, 3 bottlenecks; 25.6 M parameters), written out here."""
-
-    def __init__(self, classes: int = 1000) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.relu = nn.ReLU(inplace=True)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        inplanes, stages = 64, []
-        for planes, blocks, stride in ((64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2)):
-            stage = []
-            for index in range(blocks):
-                stage.append(Bottleneck(inplanes, planes, stride if index == 0 else 1))
-                inplanes = planes * 4
-            stages.append(nn.Sequential(*stage))
-        self.layer1, self.layer2, self.layer3, self.layer4 = stages
-        self.avgpool = nn.AdaptiveAvgPool2d(1)
-        self.fc = nn.Linear(2048, classes)
-
-    def forward(self, x: Any) -> Any:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(self.avgpool(x), 1))
 
 
 def graph_cases() -> dict[str, tuple[nn.Module, Any, bool]]:
@@ -311,7 +256,7 @@ def read_events(logdir: Path) -> list[Any]:
 
 def test_writer_writes_graph_and_run_metadata(tmp_path: Path) -> None:
     model, x = SmallCNN(), torch.randn(2, 1, 8, 8)
-    with Writer(tmp_path) as writer:
+    with SummaryWriter(tmp_path) as writer:
         writer.add_graph(model, x)
     events = read_events(tmp_path)
     graphs = [event for event in events if event.HasField("graph_def")]
@@ -325,10 +270,10 @@ def test_writer_writes_graph_and_run_metadata(tmp_path: Path) -> None:
 
 
 def test_writer_without_disk_and_errors_write_nothing(tmp_path: Path) -> None:
-    with Writer(tmp_path / "off", write_to_disk=False) as writer:
+    with SummaryWriter(tmp_path / "off", write_to_disk=False) as writer:
         writer.add_graph(SmallCNN(), torch.randn(2, 1, 8, 8))
     assert not (tmp_path / "off").exists() or not list((tmp_path / "off").iterdir())
-    with Writer(tmp_path / "bad") as writer:
+    with SummaryWriter(tmp_path / "bad") as writer:
         with pytest.raises(RuntimeError):
             writer.add_graph(Broken(), torch.ones(2, 5))
     assert not [event for event in read_events(tmp_path / "bad") if event.HasField("graph_def")]
