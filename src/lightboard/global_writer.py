@@ -305,6 +305,8 @@ class _Client:
                 if not connection.poll(REPLY_TIMEOUT_S):
                     raise TimeoutError(f"no reply to a flush within {REPLY_TIMEOUT_S:.0f} s")
                 connection.recv_bytes()
+            except TimeoutError:
+                raise  # a busy owner: the connection stays, later records still go through
             except (OSError, EOFError) as error:
                 self._lost(error)
 
@@ -326,6 +328,8 @@ class _Client:
                     raise TimeoutError(f"the owner did not accept the connection within {REPLY_TIMEOUT_S:.0f} s")
                 connection.recv_bytes()
                 self.connection = connection
+            except TimeoutError as error:  # a busy owner: drop this record, try again on the next call
+                logger.warning("lightboard: GlobalSummaryWriter: process %d: %s; retrying later", os.getpid(), error)
             except (OSError, EOFError) as error:
                 self._lost(error)
         return self.connection

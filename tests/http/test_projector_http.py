@@ -54,7 +54,7 @@ def write_embeddings(root: Path) -> list[Logged]:
     labels[3] = ""  # the projector would skip a blank line: written as <blank>
     mat = RNG.normal(size=(30, 4)).astype(np.float32)
     images = RNG.random((30, 3, 6, 6)).astype(np.float32)
-    pixels = np.rint(np.clip(images * 255, 0, 255)).astype(np.uint8).transpose(0, 2, 3, 1)
+    pixels = np.clip(images * 255, 0, 255).astype(np.uint8).transpose(0, 2, 3, 1)  # add_image's rule: truncated
     expected_labels = [*labels[:3], "<blank>", *labels[4:]]
     logged.append(Logged(".", "default:00000", mat, expected_labels, tile(pixels), (6, 6)))
 

@@ -337,10 +337,10 @@ def test_sprite_grid_order_and_zero_padding(writer: SummaryWriter, tmp_path: Pat
         (np.array([0, 7, 255], np.uint8), [0, 7, 255]),
         (
             np.array([-0.5, 0.0, 0.5, 0.999, 1.0, 2.0, np.nan, np.inf, -np.inf], np.float32),
-            [0, 0, 128, 255, 255, 255, 0, 255, 0],
+            [0, 0, 127, 254, 255, 255, 0, 255, 0],  # add_image's rule: x 255, clipped, truncated
         ),
-        (np.array([0.25, 1.0], np.float16), [64, 255]),
-        (np.array([0.1, 0.2], np.float64), [26, 51]),
+        (np.array([0.25, 1.0], np.float16), [63, 255]),
+        (np.array([0.1, 0.2], np.float64), [25, 51]),
         (np.array([True, False]), [255, 0]),
         (np.array([-5, 0, 100, 255, 256, 70000], np.int64), [0, 0, 100, 255, 255, 255]),
         (np.array([300, 12], np.uint16), [255, 12]),

@@ -434,7 +434,6 @@ BAD_INPUTS = [
     ("add_image_with_boxes", ("t", IMG, [[0, 0, 1, 1]]), {"rescale": float("nan")}, ValueError, "rescale=nan"),
     ("add_image_with_boxes", ("t", IMG, [[0, 0, 1, 1]]), {"rescale": 1e5}, ValueError, "1 to 65535 pixels a side"),
     ("add_image_with_boxes", ("t", IMG, [[0, 0, 1, 1]]), {"rescale": "2"}, TypeError, "rescale for tag 't'"),
-    ("add_image_with_boxes", ("t", IMG, [[0, 0, 1, 1]]), {"color": "b"}, TypeError, "unexpected keyword.*color"),
     ("add_image_with_boxes", ("t", IMG, "boxes"), {}, TypeError, "box_tensor for tag 't' must be numeric"),
     ("add_figure", ("t", IMG), {}, TypeError, "figure for tag 't' must be a matplotlib Figure, got ndarray"),
     ("add_figure", ("t", []), {}, ValueError, "figure for tag 't' is an empty list"),
@@ -467,3 +466,8 @@ def test_missing_pillow_is_reported_at_the_call(tmp_path: Path, monkeypatch: pyt
             writer.add_image_with_boxes("t", IMG, [[0, 0, 1, 1]])
         writer.add_image("t", IMG)  # plain PNG needs no Pillow
     assert len(logged_values(tmp_path)) == 1
+
+
+def test_add_image_with_boxes_ignores_unknown_keywords_with_a_warning(tmp_path: Any) -> None:
+    with SummaryWriter(tmp_path) as writer, pytest.warns(UserWarning, match="ignoring unknown keyword arguments color"):
+        writer.add_image_with_boxes("t", np.zeros((3, 4, 4)), [[0, 0, 1, 1]], color="b")

@@ -50,9 +50,11 @@ def test_c_encoder_rejects_bad_shapes(bad: np.ndarray) -> None:
         _image.encode_png(bad, 6)
 
 
-def test_c_encoder_rejects_other_dtypes() -> None:
+def test_c_encoder_rejects_other_dtypes_and_levels() -> None:
     with pytest.raises(ValueError, match="uint8"):
         _image.encode_png(np.zeros((2, 2, 3), np.float32), 6)
+    with pytest.raises(ValueError, match="level"):
+        _image.encode_png(np.zeros((2, 2, 3), np.uint8), 12)
 
 
 def test_the_writer_uses_the_extension_unless_told_not_to() -> None:
@@ -89,3 +91,5 @@ def test_pixel_rule_rejects_mismatched_buffers() -> None:
         _image.scale_to_uint8(np.zeros(3, np.float32), np.zeros(2, np.uint8))
     with pytest.raises(ValueError, match="scale_to_uint8"):
         _image.scale_to_uint8(np.zeros(3, np.int32), np.zeros(3, np.uint8))
+    with pytest.raises(ValueError, match="scale_to_uint8"):
+        _image.scale_to_uint8(np.zeros(3, np.float32), np.zeros(3, np.bool_))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -223,8 +224,8 @@ class ImageMethods:
         As in tensorboardX, the tag is not cleaned. Needs Pillow (``pip install 'lightboard[images]'``).
 
         Raises:
-            TypeError: as :meth:`add_image`; ``labels`` that are not a str or a sequence; unknown keyword
-                arguments.
+            TypeError: as :meth:`add_image`; ``labels`` that are not a str or a sequence. Unknown keyword
+                arguments are ignored with a warning, as tensorboardX ignores them.
             ValueError: as :meth:`add_image`; ``box_tensor`` not (N, 4) or not finite, as many labels as
                 boxes missing, ``rescale`` not positive, or making an image empty or over 65535 pixels a side.
         """
@@ -233,8 +234,8 @@ class ImageMethods:
 
         method = "add_image_with_boxes"
         check_tag(tag, method)
-        if kwargs:
-            raise TypeError(f"{method}() got unexpected keyword arguments: {', '.join(sorted(kwargs))}")
+        if kwargs:  # tensorboardX ignores them: a drop-in must not fail, but says so
+            warnings.warn(f"{method}: ignoring unknown keyword arguments {', '.join(sorted(kwargs))}", stacklevel=2)
         pixels, layout = _image_pixels(img_tensor, dataformats, method, tag)
         boxes = _boxes(box_tensor, method, tag)
         texts = _labels(labels, len(boxes), method, tag)

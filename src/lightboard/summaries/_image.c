@@ -80,6 +80,11 @@ static PyObject *encode_png(PyObject *module, PyObject *args) {
     }
     size_t colors = channels == 1 ? 3 : (size_t)channels;
     size_t row_size = (size_t)width * colors + 1, raw_size = row_size * (size_t)height;
+    if (level < -1 || level > 9 || raw_size > 0x7FFFFF00u) { /* zlib's 32-bit lengths, PNG's 31-bit chunks */
+        PyBuffer_Release(&view);
+        PyErr_SetString(PyExc_ValueError, "encode_png needs level -1..9 and fewer than 2**31 bytes of pixels");
+        return NULL;
+    }
     unsigned char *filtered = malloc(raw_size), *compressed = NULL, *png = NULL;
     size_t compressed_size = 0, png_size = 0;
     int failed = filtered == NULL;
@@ -141,7 +146,8 @@ static PyObject *encode_png(PyObject *module, PyObject *args) {
     free(compressed);
     if (failed) {
         free(png);
-        return PyErr_NoMemory();
+        PyErr_SetString(PyExc_MemoryError, "encode_png: out of memory or zlib failed");
+        return NULL;
     }
     PyObject *result = PyBytes_FromStringAndSize((const char *)png, (Py_ssize_t)png_size);
     free(png);
@@ -172,7 +178,8 @@ static PyObject *scale_to_uint8(PyObject *module, PyObject *args) {
     const char *format = source.format ? source.format : "B";
     int single = strcmp(format, "f") == 0, dual = strcmp(format, "d") == 0;
     Py_ssize_t count = source.len / (source.itemsize ? source.itemsize : 1);
-    if (!(single || dual) || target.itemsize != 1 || target.len != count) {
+    if (!(single || dual) || target.itemsize != 1 || !target.format || strcmp(target.format, "B") != 0 ||
+        target.len != count) {
         PyBuffer_Release(&source);
         PyBuffer_Release(&target);
         PyErr_SetString(PyExc_ValueError, "scale_to_uint8 needs float32/float64 values and a uint8 target of their size");

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from lightboard.summaries.image import to_uint8
 from lightboard.tensor import to_numpy
 
 METHOD = "add_embedding"
@@ -296,20 +297,7 @@ def thumbnails(label_img: Any, count: int, tag: str) -> np.ndarray:
         )
     if height == 0 or width == 0:
         raise ValueError(f"{METHOD}: label_img for tag {tag!r} has empty images (shape {array.shape})")
-    return np.ascontiguousarray(_to_uint8(array).transpose(0, 2, 3, 1))
-
-
-def _to_uint8(array: np.ndarray) -> np.ndarray:
-    kind = array.dtype.kind
-    if array.dtype == np.uint8:
-        return array
-    if kind == "b":
-        return array.astype(np.uint8) * np.uint8(255)
-    if kind in "iu":
-        return np.clip(array, 0, 255).astype(np.uint8)
-    scaled = array.astype(np.float32 if array.itemsize <= 4 else np.float64) * 255.0
-    np.nan_to_num(scaled, copy=False, nan=0.0, posinf=255.0, neginf=0.0)
-    return np.rint(np.clip(scaled, 0.0, 255.0, out=scaled)).astype(np.uint8)
+    return np.ascontiguousarray(to_uint8(array).transpose(0, 2, 3, 1))  # add_image's pixel rule
 
 
 def prepare(mat: Any, metadata: Any, label_img: Any, tag: str, metadata_header: Any = None) -> Prepared:
