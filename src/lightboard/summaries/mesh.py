@@ -35,11 +35,6 @@ _PARTS = {  # content type: (argument, tag suffix, numpy dtype, TensorProto dtyp
 }
 
 
-def instance_tag(tag: str, content_type: int) -> str:
-    """The tag of one component's value, e.g. ``"cube_VERTEX"`` (TensorBoard's ``get_instance_name``)."""
-    return tag + _PARTS[content_type][1]
-
-
 def components_mask(content_types: list[int]) -> int:
     """OR of ``1 << content_type`` over the parts present (``MeshPluginData.components``)."""
     mask = 0

@@ -188,12 +188,3 @@ def value(tag: str, curve: np.ndarray) -> Summary.Value:
 def event(tag: str, curve: np.ndarray, wall_time: float, step: int) -> bytes:
     """A serialized ``Event`` with one curve under ``tag``."""
     return summary_event(wall_time, step, value(tag, curve).SerializeToString())
-
-
-def curve_of(summary_value: Any) -> np.ndarray:
-    """The ``(6, T)`` float32 array of a pr_curves ``Summary.Value`` (``tensor_content`` or ``float_val``)."""
-    tensor = summary_value.tensor
-    shape = tuple(dim.size for dim in tensor.tensor_shape.dim)
-    if tensor.tensor_content:
-        return np.frombuffer(tensor.tensor_content, dtype="<f4").astype(np.float32).reshape(shape)
-    return np.array(tensor.float_val, dtype=np.float32).reshape(shape)

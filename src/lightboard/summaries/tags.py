@@ -13,7 +13,7 @@ _cache: dict[str, str] = {}
 
 def check_tag(tag: object, method: str) -> str:
     """Return ``tag`` if it is a ``str``, else raise a TypeError naming ``method``."""
-    if type(tag) is not str and not isinstance(tag, str):
+    if not isinstance(tag, str):
         raise TypeError(f"{method}: tag must be a str, got {type(tag).__name__} {tag!r}")
     return tag
 
