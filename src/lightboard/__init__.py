@@ -1,6 +1,7 @@
 """lightboard: fast, crash-safe TensorBoard logging — a drop-in replacement for tensorboardX.
 
-``from lightboard import SummaryWriter`` gives tensorboardX's writer. Importing the package itself
+``from lightboard import SummaryWriter`` gives tensorboardX's writer; ``lightboard.read(logdir)`` reads any
+logdir into numpy and pandas. Importing the package itself
 loads nothing heavy; the writer and its dependencies load on first use.
 """
 
@@ -9,12 +10,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "SummaryWriter", "__version__"]
+__all__ = [
+    "DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "Logdir", "SummaryWriter", "__version__",
+    "read",
+]
 
 if TYPE_CHECKING:
     from lightboard.events.file import EventWriteError
     from lightboard.file_writer import DummyFileWriter, FileWriter
     from lightboard.global_writer import GlobalSummaryWriter
+    from lightboard.reader import Logdir, read
     from lightboard.writer import SummaryWriter
 
 _LAZY = {
@@ -23,6 +28,8 @@ _LAZY = {
     "DummyFileWriter": "lightboard.file_writer",
     "EventWriteError": "lightboard.events.file",
     "GlobalSummaryWriter": "lightboard.global_writer",
+    "read": "lightboard.reader",
+    "Logdir": "lightboard.reader",
 }
 
 

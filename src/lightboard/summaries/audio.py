@@ -25,6 +25,7 @@ import numpy as np
 from lightboard.events.wire import summary_event
 from lightboard.proto.plugins_pb2 import AudioPluginData
 from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
+from lightboard.summaries.tensor_proto import to_array
 
 PLUGIN_NAME = "audio"
 CONTENT_TYPE = "audio/wav"
@@ -167,3 +168,30 @@ def decode_wav(data: bytes) -> tuple[np.ndarray, int]:
     except (wave.Error, EOFError) as error:
         raise ValueError(f"not a PCM WAV file: {error}") from error
     return np.frombuffer(raw, dtype=np.int16).reshape(-1, channels).copy(), rate  # wave gives native order
+
+
+def clips_of(value: Summary.Value) -> list[tuple[bytes, str, float]]:
+    """``(encoded, label, sample_rate)`` for each clip of an audio value, legacy ``audio`` or string tensor.
+
+    A tensor's sample rate is read from each WAV header (0.0 when it has none). Raises ValueError when the
+    value holds no audio.
+    """
+    if value.HasField("audio"):
+        return [(value.audio.encoded_audio_string, "", float(value.audio.sample_rate))]
+    if value.HasField("tensor") and value.tensor.string_val:
+        cells = to_array(value.tensor)
+        rows = cells.reshape(-1, cells.shape[-1] if cells.ndim == 2 else 1)
+        clips = []
+        for row in rows:
+            label = row[1].decode("utf-8", "replace") if len(row) > 1 else ""
+            clips.append((row[0], label, _rate(row[0])))
+        return clips
+    raise ValueError(f"value {value.tag!r} holds no audio")
+
+
+def _rate(encoded: bytes) -> float:
+    try:
+        with wave.open(io.BytesIO(encoded), "rb") as wav:
+            return float(wav.getframerate())
+    except (wave.Error, EOFError):
+        return 0.0

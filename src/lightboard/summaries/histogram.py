@@ -20,6 +20,7 @@ import numpy as np
 
 from lightboard.events.wire import double_field, length_delimited, summary_event
 from lightboard.proto.summary_pb2 import HistogramProto, Summary
+from lightboard.summaries.tensor_proto import to_array
 
 _NUMBER_KEYS = (0x09, 0x11, 0x19, 0x21, 0x29)  # min, max, num, sum, sum_squares: doubles 1..5
 _NUMBERS = struct.Struct("<" + "Bd" * 5)
@@ -186,3 +187,36 @@ def event(tag: str, histogram: Histogram, wall_time: float, step: int) -> bytes:
 def summary(tag: str, histogram: HistogramProto) -> Summary:
     """A ``Summary`` holding one histogram value."""
     return Summary(value=[Summary.Value(tag=tag, histo=histogram)])
+
+
+def buckets_of(value: Summary.Value) -> np.ndarray:
+    """The ``[k, 3]`` float64 rows ``(left, right, count)`` of a histogram value (reader side).
+
+    A legacy ``histo`` is migrated as TensorBoard does at read time: empty buckets at both ends are dropped,
+    the first left edge is ``min`` and the last right edge ``max``; a tensor is taken as written.
+
+    Raises:
+        ValueError: the value holds no histogram, or a malformed one.
+    """
+    if value.HasField("tensor"):
+        rows = to_array(value.tensor).astype(np.float64)
+        if rows.size == 0:
+            return rows.reshape(0, 3)
+        if rows.ndim != 2 or rows.shape[1] != 3:
+            raise ValueError(f"histogram {value.tag!r}: expected a [k, 3] tensor, got shape {rows.shape}")
+        return rows
+    if not value.HasField("histo"):
+        raise ValueError(f"value {value.tag!r} holds no histogram")
+    histo = value.histo
+    counts = np.asarray(histo.bucket, dtype=np.float64)
+    limits = np.asarray(histo.bucket_limit, dtype=np.float64)
+    if len(counts) != len(limits):
+        raise ValueError(f"histogram {value.tag!r}: {len(counts)} counts for {len(limits)} bucket limits")
+    filled = np.flatnonzero(counts)
+    if not len(filled):
+        return np.zeros((0, 3))
+    first, last = filled[0], filled[-1]
+    rights = limits[first : last + 1].copy()
+    lefts = np.concatenate(([histo.min], rights[:-1]))
+    rights[-1] = histo.max
+    return np.stack([lefts, rights, counts[first : last + 1]], axis=1)

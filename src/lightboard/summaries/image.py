@@ -21,6 +21,7 @@ than Pillow; Pillow is needed only for boxes, rescaling and GIF video.
 
 from __future__ import annotations
 
+import io
 import os
 import struct
 import sys
@@ -336,3 +337,28 @@ def close_figure(figure: Any) -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close(figure)
+
+
+def blobs_of(value: Summary.Value) -> tuple[int, int, list[bytes]]:
+    """``(width, height, encoded images)`` of an image value, legacy ``image`` or string tensor (reader side).
+
+    Raises:
+        ValueError: the value holds no image.
+    """
+    if value.HasField("image"):
+        image = value.image
+        return int(image.width), int(image.height), [image.encoded_image_string]
+    if value.HasField("tensor") and len(value.tensor.string_val) >= 2:
+        width, height, *blobs = value.tensor.string_val
+        try:
+            return int(width), int(height), list(blobs)
+        except ValueError:
+            pass
+    raise ValueError(f"value {value.tag!r} holds no image")
+
+
+def decode(encoded: bytes) -> np.ndarray:
+    """Pixels of an encoded image (PNG, GIF's first frame, JPEG, ...) as ``uint8`` HWC, through Pillow."""
+    image_module = require("PIL.Image", "images", "decoding images")
+    with image_module.open(io.BytesIO(encoded)) as image:
+        return np.asarray(image.convert("RGBA" if "A" in image.getbands() else "RGB"))

@@ -22,6 +22,7 @@ from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
 from lightboard.proto.tensor_pb2 import TensorProto
 from lightboard.proto.tensor_shape_pb2 import TensorShapeProto
 from lightboard.proto.types_pb2 import DT_FLOAT, DT_INT32, DT_UINT8
+from lightboard.summaries.tensor_proto import to_array
 
 PLUGIN_NAME = "mesh"
 VERTEX = MeshPluginData.VERTEX
@@ -186,5 +187,4 @@ def parse(value: Summary.Value) -> tuple[MeshPluginData, np.ndarray]:
         raise ValueError(f"value {value.tag!r} is not a mesh summary")
     data = MeshPluginData.FromString(value.metadata.plugin_data.content)
     _, _, dtype, _ = _PARTS[data.content_type]
-    shape = [dim.size for dim in value.tensor.tensor_shape.dim]
-    return data, np.frombuffer(value.tensor.tensor_content, dtype=dtype).reshape(shape)
+    return data, to_array(value.tensor).astype(dtype)

@@ -25,6 +25,7 @@ from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
 from lightboard.proto.tensor_pb2 import TensorProto
 from lightboard.proto.tensor_shape_pb2 import TensorShapeProto
 from lightboard.proto.types_pb2 import DT_FLOAT
+from lightboard.summaries.tensor_proto import to_array
 
 PLUGIN_NAME = "pr_curves"
 ROWS = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts",
@@ -188,3 +189,15 @@ def value(tag: str, curve: np.ndarray) -> Summary.Value:
 def event(tag: str, curve: np.ndarray, wall_time: float, step: int) -> bytes:
     """A serialized ``Event`` with one curve under ``tag``."""
     return summary_event(wall_time, step, value(tag, curve).SerializeToString())
+
+
+def curve_of(value: Summary.Value) -> np.ndarray:
+    """The ``[6, T]`` array of a PR-curve value, rows in :data:`ROWS` order (reader side).
+
+    Raises:
+        ValueError: the value holds no ``[6, T]`` tensor.
+    """
+    curve = to_array(value.tensor) if value.HasField("tensor") else np.zeros(0)
+    if curve.ndim != 2 or curve.shape[0] != len(ROWS):
+        raise ValueError(f"PR curve {value.tag!r}: expected a [6, T] tensor, got shape {curve.shape}")
+    return curve

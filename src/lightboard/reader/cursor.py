@@ -1,0 +1,99 @@
+"""One event file read incrementally: each read resumes at the first byte not yet consumed."""
+
+from __future__ import annotations
+
+import os
+import struct
+from dataclasses import dataclass
+from typing import Any
+
+from lightboard.reader.scan import BROKEN, PARTIAL
+
+BLOCK_SIZE = 4 << 20
+"""Bytes read at a time (a larger record gets a block of its own size)."""
+
+
+@dataclass(frozen=True)
+class Damage:
+    """A problem found in an event file; the reader skipped what it names and went on."""
+
+    path: str
+    offset: int
+    problem: str
+    """``"payload checksum"`` (that record skipped), ``"length checksum"`` (the rest of the file
+    skipped), ``"malformed event"`` (that record skipped), ``"undecodable value"`` (that value skipped),
+    ``"file shrank"`` (the file was truncated or replaced; it is not read again)."""
+
+    def __str__(self) -> str:
+        return f"{self.path} @ {self.offset}: {self.problem}"
+
+
+class FileCursor:
+    """Where reading of one event file stands: the offset of its first unconsumed record."""
+
+    __slots__ = ("broken", "offset", "path")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.offset = 0
+        self.broken = False
+
+    def pending(self) -> int:
+        """Bytes appended since the last read (0 for a broken file)."""
+        if self.broken:
+            return 0
+        try:
+            return max(0, os.stat(self.path).st_size - self.offset)
+        except OSError:
+            return 0
+
+    def read(self, scanner: Any, damage: list[Damage], others: list[tuple], progress: Any = None) -> int:
+        """Feed the complete records appended since the last read to ``scanner``; return the bytes consumed.
+
+        Damage found is appended to ``damage`` and the scanner's other values to ``others``. A partial record
+        at the end stays for the next read. ``progress(n)`` is called with the bytes consumed per block.
+        """
+        if self.broken:
+            return 0
+        start = self.offset
+        try:
+            with open(self.path, "rb") as file:
+                if os.fstat(file.fileno()).st_size < self.offset:
+                    self._break(damage, "file shrank")
+                    return 0
+                self._read(file, scanner, damage, others, progress)
+        except OSError:  # vanished between listing and reading, or unreadable: try again next time
+            pass
+        return self.offset - start
+
+    def _read(self, file: Any, scanner: Any, damage: list[Damage], others: list[tuple], progress: Any) -> None:
+        block = bytearray(BLOCK_SIZE)
+        while True:
+            file.seek(self.offset)
+            size = file.readinto(block)
+            if not size:
+                return
+            view = memoryview(block)[:size]
+            consumed, state, bad_crc, malformed, found = scanner.feed(view)
+            view.release()
+            base = self.offset
+            damage.extend(Damage(self.path, base + at, "payload checksum") for at in bad_crc)
+            damage.extend(Damage(self.path, base + at, "malformed event") for at in malformed)
+            others.extend(found)
+            self.offset += consumed
+            if progress is not None and consumed:
+                progress(consumed)
+            if state == BROKEN:
+                self._break(damage, "length checksum")
+                return
+            if size < len(block):
+                return  # end of file; a partial record waits for the writer
+            if state == PARTIAL and consumed == 0:  # one record larger than the block
+                (length,) = struct.unpack_from("<Q", block, 0)
+                if self.offset + length + 16 > os.fstat(file.fileno()).st_size:
+                    return  # not all written yet
+                block = bytearray(length + 16)
+
+    def _break(self, damage: list[Damage], problem: str) -> None:
+        damage.append(Damage(self.path, self.offset, problem))
+        self.broken = True

@@ -1,0 +1,222 @@
+"""One run: the event files of one directory, read incrementally, with their data per tag and kind."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+from google.protobuf.message import DecodeError
+
+from lightboard.proto.summary_pb2 import Summary, SummaryMetadata
+from lightboard.reader import points
+from lightboard.reader.cursor import Damage, FileCursor
+from lightboard.reader.scan import Scanner
+from lightboard.reader.series import PREEMPT, Scalars, ScalarSeries, keep_mask
+
+SCALARS = "scalars"
+GRAPHS = "graphs"
+RUN_GRAPH_TAG = "__run_graph__"
+_LEGACY_KINDS = {"simple_value": SCALARS, "histo": "histograms", "image": "images", "audio": "audio"}
+_GRAPH_FIELDS = (4, 9)  # Event.graph_def, Event.meta_graph_def
+
+
+def is_event_file(name: str) -> bool:
+    """Whether a file name is an event file's (TensorBoard's rule: it contains ``tfevents``)."""
+    return "tfevents" in name
+
+
+class Run:
+    """The data of one run: a directory's event files (or one given file), read as they grow.
+
+    Tags are grouped by kind, the TensorBoard plugin that owns them (``scalars``, ``histograms``, ``images``,
+    ``audio``, ``text``, ``pr_curves``, ``hparams``, ``mesh``, ``custom_scalars``, ``graphs``, a third-party
+    plugin's name, or ``tensors`` for tensors no plugin claims). A tag's kind comes from its first metadata.
+    """
+
+    def __init__(self, name: str, directory: str, restarts: str = PREEMPT, file: str | None = None) -> None:
+        self.name = name
+        self.directory = directory
+        self.damage: list[Damage] = []
+        """Problems found in this run's files (what was skipped, where); see :class:`Damage`."""
+        self._file = file
+        self._restarts = restarts
+        self._cursors: dict[str, FileCursor] = {}
+        self._scanner = Scanner()
+        self._scalars: dict[str, ScalarSeries] = {}
+        self._values: dict[str, list[tuple[int, float, bytes]]] = {}
+        self._graphs: list[tuple[int, float, int, bytes]] = []
+        self._tags: dict[str, tuple[bool, bytes | None]] = {}
+        self._kinds: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return f"Run({self.name!r}, {sum(len(tags) for tags in self.tags().values())} tags)"
+
+    # ---- reading ---------------------------------------------------------------------------------------
+
+    def files(self) -> list[str]:
+        """The run's event files, in the order they are read (by name, as TensorBoard)."""
+        if self._file is not None:
+            return [self._file]
+        try:
+            names = sorted(name for name in os.listdir(self.directory) if is_event_file(name))
+        except OSError:
+            return sorted(self._cursors)
+        return [os.path.join(self.directory, name) for name in names]
+
+    def pending(self) -> int:
+        """Bytes appended to the run's files since the last read."""
+        return sum(self._cursor(path).pending() for path in self.files())
+
+    def _cursor(self, path: str) -> FileCursor:
+        cursor = self._cursors.get(path)
+        if cursor is None:
+            cursor = self._cursors[path] = FileCursor(path)
+        return cursor
+
+    def refresh(self, progress: Callable[[int], None] | None = None) -> int:
+        """Read what was appended since the last refresh (new files included); return the bytes read."""
+        others: list[tuple] = []
+        consumed = sum(self._cursor(path).read(self._scanner, self.damage, others, progress) for path in self.files())
+        for tag, (steps, walls, values, double) in self._scanner.take().items():
+            series = self._scalars.get(tag)
+            if series is None:
+                series = self._scalars[tag] = ScalarSeries(self._restarts)
+            series.append(steps, walls, values, double)
+        for tag, step, wall_time, field, payload in others:
+            if field == 5:
+                self._values.setdefault(tag, []).append((step, wall_time, payload))
+            elif field in _GRAPH_FIELDS or field == 8:
+                self._graphs.append((step, wall_time, field, payload))
+        if consumed:
+            self._tags = self._scanner.tags()
+        return consumed
+
+    # ---- tags and kinds ------------------------------------------------------------------------------
+
+    def kind(self, tag: str) -> str:
+        """The kind (plugin name) of ``tag``. Raises KeyError for a tag the run does not have."""
+        kind = self._kinds.get(tag)
+        if kind is None:
+            if tag == RUN_GRAPH_TAG and self._graphs:
+                return GRAPHS
+            if tag not in self._tags:
+                raise KeyError(f"run {self.name!r} has no tag {tag!r}")
+            kind = self._kinds[tag] = self._kind_of(tag)
+        return kind
+
+    def _kind_of(self, tag: str) -> str:
+        is_scalar, metadata = self._tags[tag]
+        if is_scalar:
+            return SCALARS
+        if metadata:
+            try:
+                name = SummaryMetadata.FromString(metadata).plugin_data.plugin_name
+            except DecodeError:
+                name = ""
+            if name:
+                return name
+        values = self._values.get(tag)
+        if values:
+            try:
+                which = Summary.Value.FromString(values[0][2]).WhichOneof("value")
+            except DecodeError:
+                which = None
+            return _LEGACY_KINDS.get(which or "", "tensors")
+        return "tensors"
+
+    def tags(self) -> dict[str, list[str]]:
+        """``{kind: [tags]}``, tags sorted."""
+        grouped: dict[str, list[str]] = {}
+        for tag in sorted(self._tags):
+            grouped.setdefault(self.kind(tag), []).append(tag)
+        if self._graphs and any(field in _GRAPH_FIELDS for _, _, field, _ in self._graphs):
+            grouped.setdefault(GRAPHS, []).append(RUN_GRAPH_TAG)
+        return grouped
+
+    def metadata(self, tag: str) -> SummaryMetadata:
+        """The first ``SummaryMetadata`` written for ``tag`` (empty when none was)."""
+        self.kind(tag)
+        raw = self._tags[tag][1]
+        try:
+            return SummaryMetadata.FromString(raw or b"")
+        except DecodeError:
+            return SummaryMetadata()
+
+    # ---- data --------------------------------------------------------------------------------------------
+
+    def scalars(self, tag: str) -> Scalars:
+        """The scalar series of ``tag``: numpy arrays ``step``, ``wall_time``, ``value``."""
+        self._expect(tag, SCALARS)
+        series = self._scalars.get(tag)
+        if series is None:
+            series = self._scalars[tag] = ScalarSeries(self._restarts)
+        return series.get()
+
+    def scalar_tags(self) -> list[str]:
+        """The run's scalar tags, sorted."""
+        return self.tags().get(SCALARS, [])
+
+    def values(self, tag: str) -> list[tuple[int, float, Summary.Value]]:
+        """``(step, wall_time, Summary.Value)`` of every non-scalar value of ``tag`` (preempted by default)."""
+        self.kind(tag)
+        raw = self._preempted(self._values.get(tag, []))
+        decoded = []
+        for step, wall_time, payload in raw:
+            try:
+                decoded.append((step, wall_time, Summary.Value.FromString(payload)))
+            except DecodeError:
+                self.damage.append(Damage(self.directory, -1, "undecodable value"))
+        return decoded
+
+    def _preempted(self, items: list[tuple]) -> list[tuple]:
+        if self._restarts != PREEMPT or len(items) < 2:
+            return items
+        import numpy as np
+
+        keep = keep_mask(np.fromiter((item[0] for item in items), dtype=np.int64, count=len(items)))
+        return items if keep is None else [item for item, kept in zip(items, keep, strict=True) if kept]
+
+    def _points(self, tag: str, kind: str | None, decode: Callable[[int, float, Summary.Value], list]) -> list:
+        if kind is not None:
+            self._expect(tag, kind)
+        result: list[Any] = []
+        for step, wall_time, value in self.values(tag):
+            try:
+                result.extend(decode(step, wall_time, value))
+            except ValueError as error:
+                self.damage.append(Damage(self.directory, -1, f"undecodable value: {error}"))
+        return result
+
+    def _expect(self, tag: str, kind: str) -> None:
+        actual = self.kind(tag)
+        if actual != kind:
+            raise ValueError(f"tag {tag!r} of run {self.name!r} holds {actual}, not {kind}")
+
+    def histograms(self, tag: str) -> list[points.Histogram]:
+        """The histograms of ``tag`` (legacy ``histo`` values migrated as TensorBoard does)."""
+        return self._points(tag, "histograms", points.histograms)
+
+    def images(self, tag: str) -> list[points.Image]:
+        """The images of ``tag`` (encoded; :meth:`Image.to_array` decodes one)."""
+        return self._points(tag, "images", points.images)
+
+    def audio(self, tag: str) -> list[points.Audio]:
+        """The audio clips of ``tag`` (encoded WAV; :meth:`Audio.to_array` decodes one)."""
+        return self._points(tag, "audio", points.audios)
+
+    def text(self, tag: str) -> list[points.Text]:
+        """The text values of ``tag``."""
+        return self._points(tag, "text", points.texts)
+
+    def pr_curves(self, tag: str) -> list[points.PrCurve]:
+        """The PR curves of ``tag``."""
+        return self._points(tag, "pr_curves", points.pr_curves)
+
+    def tensors(self, tag: str) -> list[points.Tensor]:
+        """The values of any tensor tag (meshes, third-party plugins, untagged tensors) as arrays."""
+        return self._points(tag, None, points.tensors)
+
+    def graphs(self) -> list[tuple[int, float, bytes]]:
+        """``(step, wall_time, serialized GraphDef or MetaGraphDef)`` of the run's graph events."""
+        return [(step, wall, payload) for step, wall, field, payload in self._graphs if field in _GRAPH_FIELDS]
