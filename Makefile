@@ -3,13 +3,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements-dev.txt | cksum | cut -d' ' -f1)
+BUILD_INPUTS := pyproject.toml requirements-dev.txt setup.py $(wildcard src/lightboard/*.h src/lightboard/*/*.c)
+STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
 
 .PHONY: venv test lint demo bench protos clean
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml requirements-dev.txt
+$(STAMP): $(BUILD_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]' -r requirements-dev.txt
@@ -22,7 +23,7 @@ lint: venv
 test: lint
 	$(PY) -m pytest -q
 	@echo "Again without the C extension (its pure-Python twin):"
-	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/test_writer.py
+	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/reader tests/test_writer.py
 
 demo: venv
 	$(PY) examples/linear_regression.py --logdir runs/demo
