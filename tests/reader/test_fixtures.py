@@ -117,7 +117,7 @@ def test_tag_reads_right(logdirs: dict[str, lightboard.Logdir], writer: str, run
         pytest.fail(f"unexpected kind {kind}")
 
 
-def _with_metadata(run: lightboard.reader.Run, tag: str, value):  # noqa: ANN202
+def _with_metadata(run: lightboard.reader.Run, tag: str, value):
     value.metadata.CopyFrom(run.metadata(tag))
     return value
 

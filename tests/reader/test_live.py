@@ -117,7 +117,7 @@ def test_restarts_preempt_by_default_and_keep_on_request(tmp_path: Path) -> None
     assert preempted.scalars(".", "loss").value.tolist()[5:] == [105, 106, 107]
     assert preempted.scalars(".", "other").step.tolist() == [0]  # tags without new points keep theirs
     kept = lightboard.read(tmp_path, restarts="keep")
-    assert kept.scalars(".", "loss").step.tolist() == list(range(10)) + [5, 6, 7]
+    assert kept.scalars(".", "loss").step.tolist() == [*range(10), 5, 6, 7]
     with pytest.raises(ValueError, match="restarts must be one of"):
         lightboard.read(tmp_path, restarts="purge")
 
@@ -144,7 +144,7 @@ def test_one_file_a_run_directory_and_errors(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="no such logdir"):
         lightboard.read(tmp_path / "missing")
     logdir = lightboard.read(tmp_path)
-    with pytest.raises(KeyError, match="no run 'nope'.*runs: \\['run'\\]"):
+    with pytest.raises(KeyError, match=r"no run 'nope'.*runs: \['run'\]"):
         logdir.run("nope")
     with pytest.raises(KeyError, match="no tag 'nope'"):
         logdir.scalars("run", "nope")
@@ -160,7 +160,7 @@ def test_symlink_cycles_are_walked_once(tmp_path: Path) -> None:
 def test_wrong_kind_is_a_clear_error(tmp_path: Path) -> None:
     with SummaryWriter(str(tmp_path)) as writer:
         writer.add_text("note", "hi", 0)
-    with pytest.raises(ValueError, match="'note/text_summary' of run '.' holds text, not scalars"):
+    with pytest.raises(ValueError, match=r"'note/text_summary' of run '\.' holds text, not scalars"):
         lightboard.read(tmp_path).scalars(".", "note/text_summary")
 
 

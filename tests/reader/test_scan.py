@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from lightboard.reader._scan import Scanner as CScanner  # built by `pip install -e .` (make venv)
 
 from lightboard.events.record import frame
 from lightboard.reader import scan
-from lightboard.reader._scan import Scanner as CScanner  # built by `pip install -e .` (make venv)
 from lightboard.reader.scan import BROKEN, COMPLETE, PARTIAL, PythonScanner
 from tests.reader import corpus
 
@@ -53,7 +53,7 @@ def test_valid_corpus_agrees_and_routes_as_documented(payloads: list[bytes]) -> 
         return np.frombuffer(steps, np.int64), np.frombuffer(values, np.float64 if double else np.float32)
 
     assert points("t/float")[1].tolist() == [0.25, 0.5]
-    steps, values = points("t/double")
+    _, values = points("t/double")
     assert values.dtype == np.float64 and values.tolist() == [0.1, 1e300]  # doubles float32 cannot hold
     assert points("t/half")[1].tolist() == [1.5, -2.0]
     assert points("t/bf16")[1].tolist() == [2.5]

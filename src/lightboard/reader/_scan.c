@@ -34,9 +34,10 @@
 #include <sys/mman.h>
 #endif
 
-/* ---- columns: growable arrays, mapped from the kernel once large so that growth never copies ----- */
+/* ---- columns: growable arrays, mapped from the kernel once past 64 KiB so that growth never copies and
+   memory goes back to the system when Python frees them (malloc's heap would keep the doubled copies) --- */
 
-#define MAP_THRESHOLD (1u << 20)
+#define MAP_THRESHOLD (1u << 16)
 
 typedef struct {
     char *data;
@@ -72,14 +73,16 @@ static int column_reserve(Column *c, size_t needed) {
                 PyMem_RawFree(c->data);
             }
         }
-        if (data == MAP_FAILED) {
+        if (data != MAP_FAILED) {
+            c->data = data;
+            c->capacity = capacity;
+            c->mapped = 1;
+            return 0;
+        }
+        if (c->mapped) { /* out of mappings (vm.max_map_count) or address space: nothing else will do */
             PyErr_NoMemory();
             return -1;
         }
-        c->data = data;
-        c->capacity = capacity;
-        c->mapped = 1;
-        return 0;
     }
 #endif
     char *data = PyMem_RawRealloc(c->data, capacity);

@@ -9,7 +9,7 @@ from typing import Any
 
 from lightboard.reader.scan import BROKEN, PARTIAL
 
-BLOCK_SIZE = 4 << 20
+BLOCK_SIZE = 1 << 20
 """Bytes read at a time (a larger record gets a block of its own size)."""
 
 
@@ -67,15 +67,13 @@ class FileCursor:
         return self.offset - start
 
     def _read(self, file: Any, scanner: Any, damage: list[Damage], others: list[tuple], progress: Any) -> None:
-        block = bytearray(BLOCK_SIZE)
+        want = BLOCK_SIZE
         while True:
             file.seek(self.offset)
-            size = file.readinto(block)
-            if not size:
+            block = file.read(want)  # only what the file holds: a small file costs a small buffer
+            if not block:
                 return
-            view = memoryview(block)[:size]
-            consumed, state, bad_crc, malformed, found = scanner.feed(view)
-            view.release()
+            consumed, state, bad_crc, malformed, found = scanner.feed(block)
             base = self.offset
             damage.extend(Damage(self.path, base + at, "payload checksum") for at in bad_crc)
             damage.extend(Damage(self.path, base + at, "malformed event") for at in malformed)
@@ -86,13 +84,14 @@ class FileCursor:
             if state == BROKEN:
                 self._break(damage, "length checksum")
                 return
-            if size < len(block):
+            if len(block) < want:
                 return  # end of file; a partial record waits for the writer
+            want = BLOCK_SIZE
             if state == PARTIAL and consumed == 0:  # one record larger than the block
                 (length,) = struct.unpack_from("<Q", block, 0)
                 if self.offset + length + 16 > os.fstat(file.fileno()).st_size:
                     return  # not all written yet
-                block = bytearray(length + 16)
+                want = length + 16
 
     def _break(self, damage: list[Damage], problem: str) -> None:
         damage.append(Damage(self.path, self.offset, problem))
