@@ -60,19 +60,43 @@ def columns(logdir: Logdir, runs: str | None = None, tags: str | None = None) ->
 def scalars_frame(logdir: Logdir, runs: str | None, tags: str | None, pivot: bool) -> Any:
     """See :meth:`Logdir.scalars_frame`."""
     pandas = require("pandas", "dataframe", "scalars_frame")
+    if pivot:
+        return pandas.DataFrame(_wide(logdir, runs, tags))
     data = columns(logdir, runs, tags)
-    frame = pandas.DataFrame(
+    return pandas.DataFrame(
         {
             name: pandas.Categorical.from_codes(*data[name]) if name in ("run", "tag") else data[name]
             for name in COLUMNS
         }
     )
-    if not pivot:
-        return frame
-    frame["tag"] = frame["tag"].astype(str)
-    wide = frame.pivot_table(index=["run", "step"], columns="tag", values="value", aggfunc="last", observed=True)
-    wide.columns.name = None
-    return wide.reset_index()
+
+
+def _wide(logdir: Logdir, runs: str | None, tags: str | None) -> dict[str, Any]:
+    """Columns ``run, step, <tag>...``: one row per (run, step) logged by any selected tag, NaN where a tag
+    has no point at that step (a step logged twice keeps its last value)."""
+    selected = _selected(logdir, runs, tags)
+    tag_names = sorted({tag for _, tag, _ in selected})
+    by_run: dict[str, list[tuple[str, Any]]] = {}
+    for run, tag, series in selected:
+        by_run.setdefault(run, []).append((tag, series))
+    run_column, step_column = [], []
+    values: dict[str, list[np.ndarray]] = {tag: [] for tag in tag_names}
+    for run, items in by_run.items():
+        steps = np.unique(np.concatenate([series.step for _, series in items]))
+        run_column.append(np.full(len(steps), run, dtype=object))
+        step_column.append(steps)
+        present = dict(items)
+        for tag in tag_names:
+            column = np.full(len(steps), np.nan)
+            if tag in present:
+                column[np.searchsorted(steps, present[tag].step)] = present[tag].value
+            values[tag].append(column)
+    empty = np.zeros(0)
+    return {
+        "run": np.concatenate(run_column) if run_column else empty.astype(object),
+        "step": np.concatenate(step_column) if step_column else empty.astype(np.int64),
+        **{tag: np.concatenate(parts) for tag, parts in values.items()},
+    }
 
 
 def scalars_arrow(logdir: Logdir, runs: str | None, tags: str | None) -> Any:
