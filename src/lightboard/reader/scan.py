@@ -239,10 +239,37 @@ class PythonScanner:
             payload_end = offset + 12 + size
             if _U32.unpack_from(data, payload_end)[0] != masked_crc32c_python(data[offset + 12 : payload_end]):
                 bad_crc.append(offset)
-            elif not self._event(data, offset + 12, payload_end, others):
+            elif not self._plain_scalar(data, offset + 12, payload_end) and not self._event(
+                data, offset + 12, payload_end, others
+            ):
                 malformed.append(offset)
             offset = payload_end + 4
         return offset, state, bad_crc, malformed, others
+
+    def _plain_scalar(self, data: bytes, start: int, stop: int) -> bool:
+        """The C scan's fast path for the common scalar layout (see ``scan_plain_scalar`` there)."""
+        if stop - start < 20 or data[start] != 0x09:
+            return False
+        pos, step = start + 9, 0
+        if data[pos] == 0x10:
+            try:
+                step, pos = _varint(data, pos + 1, stop)
+            except Malformed:
+                return False
+        if stop - pos < 4 or data[pos] != 0x2A or data[pos + 1] > 0x7F or data[pos + 3] > 0x7F:
+            return False
+        if data[pos + 1] != stop - pos - 2 or data[pos + 2] != 0x0A or data[pos + 3] != stop - pos - 4:
+            return False
+        value = pos + 4
+        size = data[value + 1]
+        if data[value] != 0x0A or size > 0x7F or stop - value != size + 7 or data[value + 2 + size] != 0x15:
+            return False
+        series = self._get(data[value + 2 : value + 2 + size])
+        if series.kind == _UNSET:
+            series.kind = _SCALAR
+        wall = _F64.unpack_from(data, start + 1)[0]
+        series.append(step - (1 << 64) if step >= 1 << 63 else step, wall, _F32.unpack_from(data, stop - 4)[0], False)
+        return True
 
     def _event(self, data: bytes, start: int, stop: int, others: list[tuple]) -> bool:
         wall_bits = step = 0
