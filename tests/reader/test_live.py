@@ -13,6 +13,7 @@ import pytest
 import lightboard
 from lightboard import SummaryWriter
 from lightboard.events.record import frame
+from lightboard.proto.summary_pb2 import HistogramProto, Summary
 from lightboard.reader import cursor
 from tests.reader import corpus
 from tests.reader.test_scan import mutate
@@ -181,3 +182,23 @@ def test_damaged_files_never_raise(tmp_path: Path) -> None:
                 elif kind != "graphs":
                     run.values(tag)
         logdir.scalars_frame()
+
+
+def test_steps_without_decoding_and_damage_listed_once(tmp_path: Path) -> None:
+    bad = corpus.Summary.Value(tag="pic", image=Summary.Image(width=1, height=1, encoded_image_string=b"x"))
+    good = corpus.Summary.Value(tag="pic", histo=HistogramProto(min=0, max=1, bucket_limit=[1], bucket=[2]))
+    path = tmp_path / "events.out.tfevents.1.host"
+    path.write_bytes(frame(corpus.event(1, bad)) + frame(corpus.event(2, good)))
+    run = lightboard.read(tmp_path).run(".")
+    assert run.kind("pic") == "images" and run.steps("pic").tolist() == [1, 2]
+    assert [p.step for p in run.images("pic")] == [1]  # the histogram under an image tag cannot be an image
+    run.images("pic")
+    (problem,) = run.damage
+    assert problem.path == str(tmp_path) and "holds no image" in problem.problem
+
+
+def test_pivot_refuses_a_tag_named_like_its_columns(tmp_path: Path) -> None:
+    with SummaryWriter(str(tmp_path)) as writer:
+        writer.add_scalar("step", 1.0, 0)
+    with pytest.raises(ValueError, match="tag 'step' would overwrite"):
+        lightboard.read(tmp_path).scalars_frame(pivot=True)

@@ -19,9 +19,10 @@ class Damage:
 
     path: str
     offset: int
+    """Where in the file (-1 for a value whose record was sound but whose content is not)."""
     problem: str
     """``"payload checksum"`` (that record skipped), ``"length checksum"`` (the rest of the file
-    skipped), ``"malformed event"`` (that record skipped), ``"undecodable value"`` (that value skipped),
+    skipped), ``"malformed event"`` (that record skipped), ``"undecodable value ..."`` (that value skipped),
     ``"file shrank"`` (the file was truncated or replaced; it is not read again)."""
 
     def __str__(self) -> str:

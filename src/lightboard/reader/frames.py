@@ -76,6 +76,10 @@ def _wide(logdir: Logdir, runs: str | None, tags: str | None) -> dict[str, Any]:
     has no point at that step (a step logged twice keeps its last value)."""
     selected = _selected(logdir, runs, tags)
     tag_names = sorted({tag for _, tag, _ in selected})
+    clash = {"run", "step"} & set(tag_names)
+    if clash:
+        name = sorted(clash)[0]
+        raise ValueError(f"tag {name!r} would overwrite the pivot's column of that name; use the tidy table")
     by_run: dict[str, list[tuple[str, Any]]] = {}
     for run, tag, series in selected:
         by_run.setdefault(run, []).append((tag, series))

@@ -6,6 +6,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from google.protobuf.message import DecodeError
 
 from lightboard.proto.summary_pb2 import Summary, SummaryMetadata
@@ -44,10 +45,11 @@ class Run:
         self._cursors: dict[str, FileCursor] = {}
         self._scanner = Scanner()
         self._scalars: dict[str, ScalarSeries] = {}
-        self._values: dict[str, list[tuple[int, float, bytes]]] = {}
+        self._values: dict[str, list[tuple[int, float, bytes, str]]] = {}  # step, wall time, value, file
         self._graphs: list[tuple[int, float, int, bytes]] = []
         self._tags: dict[str, tuple[bool, bytes | None]] = {}
         self._kinds: dict[str, str] = {}
+        self._reported: set[tuple[str, int, float]] = set()  # values already listed in damage
 
     def __repr__(self) -> str:
         return f"Run({self.name!r}, {sum(len(tags) for tags in self.tags().values())} tags)"
@@ -76,18 +78,20 @@ class Run:
 
     def refresh(self, progress: Callable[[int], None] | None = None) -> int:
         """Read what was appended since the last refresh (new files included); return the bytes read."""
-        others: list[tuple] = []
-        consumed = sum(self._cursor(path).read(self._scanner, self.damage, others, progress) for path in self.files())
+        consumed = 0
+        for path in self.files():
+            others: list[tuple] = []
+            consumed += self._cursor(path).read(self._scanner, self.damage, others, progress)
+            for tag, step, wall_time, field, payload in others:
+                if field == 5:
+                    self._values.setdefault(tag, []).append((step, wall_time, payload, path))
+                elif field in _GRAPH_FIELDS or field == 8:
+                    self._graphs.append((step, wall_time, field, payload))
         for tag, (steps, walls, values, double) in self._scanner.take().items():
             series = self._scalars.get(tag)
             if series is None:
                 series = self._scalars[tag] = ScalarSeries(self._restarts)
             series.append(steps, walls, values, double)
-        for tag, step, wall_time, field, payload in others:
-            if field == 5:
-                self._values.setdefault(tag, []).append((step, wall_time, payload))
-            elif field in _GRAPH_FIELDS or field == 8:
-                self._graphs.append((step, wall_time, field, payload))
         if consumed:
             self._tags = self._scanner.tags()
         return consumed
@@ -157,23 +161,35 @@ class Run:
         """The run's scalar tags, sorted."""
         return self.tags().get(SCALARS, [])
 
+    def steps(self, tag: str) -> np.ndarray:
+        """The steps of ``tag``'s points, of any kind, without decoding them (preempted by default)."""
+        if self.kind(tag) == SCALARS:
+            return self.scalars(tag).step
+        items = self.graphs() if tag == RUN_GRAPH_TAG else self._preempted(self._values.get(tag, []))
+        return np.fromiter((item[0] for item in items), dtype=np.int64, count=len(items))
+
     def values(self, tag: str) -> list[tuple[int, float, Summary.Value]]:
-        """``(step, wall_time, Summary.Value)`` of every non-scalar value of ``tag`` (preempted by default)."""
+        """``(step, wall_time, Summary.Value)`` of every non-scalar value of ``tag`` (preempted by default).
+
+        A value that does not parse is left out and listed once in :attr:`damage`.
+        """
         self.kind(tag)
-        raw = self._preempted(self._values.get(tag, []))
         decoded = []
-        for step, wall_time, payload in raw:
+        for step, wall_time, payload, path in self._preempted(self._values.get(tag, [])):
             try:
                 decoded.append((step, wall_time, Summary.Value.FromString(payload)))
-            except DecodeError:
-                self.damage.append(Damage(self.directory, -1, "undecodable value"))
+            except DecodeError as error:
+                self._report(path, tag, step, wall_time, f"undecodable value of {tag!r} at step {step}: {error}")
         return decoded
+
+    def _report(self, path: str, tag: str, step: int, wall_time: float, problem: str) -> None:
+        if (tag, step, wall_time) not in self._reported:
+            self._reported.add((tag, step, wall_time))
+            self.damage.append(Damage(path, -1, problem))
 
     def _preempted(self, items: list[tuple]) -> list[tuple]:
         if self._restarts != PREEMPT or len(items) < 2:
             return items
-        import numpy as np
-
         keep = keep_mask(np.fromiter((item[0] for item in items), dtype=np.int64, count=len(items)))
         return items if keep is None else [item for item, kept in zip(items, keep, strict=True) if kept]
 
@@ -185,7 +201,7 @@ class Run:
             try:
                 result.extend(decode(step, wall_time, value))
             except ValueError as error:
-                self.damage.append(Damage(self.directory, -1, f"undecodable value: {error}"))
+                self._report(self.directory, tag, step, wall_time, f"undecodable value: {error}")
         return result
 
     def _expect(self, tag: str, kind: str) -> None:
@@ -220,3 +236,7 @@ class Run:
     def graphs(self) -> list[tuple[int, float, bytes]]:
         """``(step, wall_time, serialized GraphDef or MetaGraphDef)`` of the run's graph events."""
         return [(step, wall, payload) for step, wall, field, payload in self._graphs if field in _GRAPH_FIELDS]
+
+    def run_metadata(self) -> list[tuple[int, float, bytes]]:
+        """``(step, wall_time, serialized TaggedRunMetadata)`` of the run's run-metadata events."""
+        return [(step, wall, payload) for step, wall, field, payload in self._graphs if field == 8]
