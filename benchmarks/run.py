@@ -33,6 +33,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Any, Protocol
 
+import read
+
 # TensorFlow/TensorBoard C++ logging, and Python warnings of the peers (also inherited by subprocesses).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("PYTHONWARNINGS", "ignore")
@@ -665,12 +667,14 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         metavar="NAME",
         action="append",
-        help="run only this benchmark (repeatable): " + ", ".join(bench.name for bench in BENCHMARKS),
+        help="run only this benchmark (repeatable): "
+        + ", ".join(bench.name for bench in BENCHMARKS)
+        + ", read (the readers' section, see read.py)",
     )
     args = parser.parse_args(argv)
     settings = Settings(quick=True, repeats=1, import_runs=1) if args.quick else Settings()
     chosen = [bench for bench in BENCHMARKS if not args.only or bench.name in args.only]
-    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS}
+    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
@@ -685,18 +689,20 @@ def main(argv: list[str] | None = None) -> int:
     results = run(chosen, settings)
     elapsed = time.perf_counter() - started
 
-    print()
-    print(table(chosen, results))
-    print()
-    print("Notes:")
-    for bench in chosen:
-        print(f"  - {bench.describe(settings)}")
-    print("  - ratios > 1 mean lightboard is faster; each writer logs into its own fresh temporary directory")
-    print()
-    print("Targets:")
     lines, records = target_report(results)
-    print("\n".join(lines))
-    print(f"\n(ran in {elapsed:.0f} s)")
+    if chosen:
+        print()
+        print(table(chosen, results))
+        print()
+        print("Notes:")
+        for bench in chosen:
+            print(f"  - {bench.describe(settings)}")
+        print("  - ratios > 1 mean lightboard is faster; each writer logs into its own fresh temporary directory")
+        print()
+        print("Targets:")
+        print("\n".join(lines))
+        print(f"\n(ran in {elapsed:.0f} s)")
+    reading = read.section(quick=settings.quick) if not args.only or "read" in args.only else None
 
     if args.json:
         payload = {
@@ -714,6 +720,7 @@ def main(argv: list[str] | None = None) -> int:
             },
             "targets": records,
             "seconds": elapsed,
+            "read": reading,
         }
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=2)

@@ -67,7 +67,8 @@ def scalars_frame(logdir: Logdir, runs: str | None, tags: str | None, pivot: boo
         {
             name: pandas.Categorical.from_codes(*data[name]) if name in ("run", "tag") else data[name]
             for name in COLUMNS
-        }
+        },
+        copy=False,  # the columns are fresh arrays already: no second copy (a third of the time and memory)
     )
 
 
@@ -124,8 +125,7 @@ def scalars_polars(logdir: Logdir, runs: str | None, tags: str | None) -> Any:
     for name in COLUMNS:
         if name in ("run", "tag"):
             codes, names = data[name]
-            values = np.asarray(names, dtype=object)[codes] if len(names) else np.zeros(0, dtype=object)
-            series.append(polars.Series(name, values, dtype=polars.String).cast(polars.Categorical))
+            series.append(polars.Series(name, names, dtype=polars.Categorical).gather(codes))
         else:
             series.append(polars.Series(name, data[name]))
     return polars.DataFrame(series)
