@@ -12,10 +12,11 @@ twins. Tests prove both produce the same bytes.
 
 from __future__ import annotations
 
-import os
 import struct
 from collections.abc import Callable, Iterator
 from typing import Any
+
+from lightboard.optional import extension
 
 MASK_DELTA = 0xA282EAD8
 U32 = struct.Struct("<I")
@@ -90,14 +91,10 @@ def frame_batch_python(
 def _use_extension() -> bool:
     """Bind :func:`frame_batch` and :func:`masked_crc32c` to the C extension if it is built and allowed."""
     global frame_batch, masked_crc32c, _crc32c
-    if os.environ.get("LIGHTBOARD_PURE_PYTHON") != "1":
-        try:
-            from lightboard.events import _framing
-        except ImportError:  # not built (no compiler at install time): the Python twins serve
-            pass
-        else:
-            frame_batch, masked_crc32c = _framing.frame_batch, _framing.masked_crc32c
-            return True
+    framing = extension("lightboard.events._framing")
+    if framing is not None:
+        frame_batch, masked_crc32c = framing.frame_batch, framing.masked_crc32c
+        return True
     from crc32c import crc32c as _crc32c  # the twins need it on every record: import it now
 
     return False

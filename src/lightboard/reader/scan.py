@@ -29,12 +29,12 @@ first ``SummaryMetadata`` (TensorBoard's first-value rule), else by its first va
 from __future__ import annotations
 
 import math
-import os
 import struct
 from array import array
 from typing import Any
 
 from lightboard.events.record import masked_crc32c_python
+from lightboard.optional import extension
 
 COMPLETE, PARTIAL, BROKEN = 0, 1, 2
 """The ``state`` of a feed: every record consumed; a partial record at the offset; a broken length checksum."""
@@ -350,16 +350,7 @@ class PythonScanner:
         return {series.tag: (series.kind == _SCALAR, series.metadata) for series in self._series.values()}
 
 
-def _extension_scanner() -> Any:
-    if os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1":
-        return None
-    try:
-        from lightboard.reader._scan import Scanner as CScanner
-    except ImportError:  # not built (no compiler at install time): the Python twin serves
-        return None
-    return CScanner
-
-
-Scanner: Any = _extension_scanner() or PythonScanner
+_C_SCAN = extension("lightboard.reader._scan")
+Scanner: Any = _C_SCAN.Scanner if _C_SCAN else PythonScanner
 USING_EXTENSION = Scanner is not PythonScanner
 """Whether the C extension scans (False: the pure-Python twin does)."""

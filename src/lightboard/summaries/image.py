@@ -22,7 +22,6 @@ than Pillow; Pillow is needed only for boxes, rescaling and GIF video.
 from __future__ import annotations
 
 import io
-import os
 import struct
 import sys
 import zlib
@@ -31,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from lightboard.events.wire import summary_event
-from lightboard.optional import require
+from lightboard.optional import extension, require
 from lightboard.proto.plugins_pb2 import ImagePluginData
 from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
 
@@ -114,18 +113,7 @@ def grid_size(shape: tuple[int, ...], layout: str) -> tuple[int, int]:
     return -(-count // columns) * shape[layout.index("H")], columns * shape[layout.index("W")]
 
 
-def _image_extension() -> Any:
-    """``lightboard.summaries._image`` (C: the pixel rule, and PNG without the GIL) if built and allowed."""
-    if os.environ.get("LIGHTBOARD_PURE_PYTHON") == "1":
-        return None
-    try:
-        from lightboard.summaries import _image
-    except ImportError:  # not built (no compiler or zlib headers): the Python twins serve
-        return None
-    return _image
-
-
-_image_c = _image_extension()
+_image_c = extension("lightboard.summaries._image")  # C: the pixel rule, and PNG without the GIL
 
 
 def to_uint8(array: np.ndarray) -> np.ndarray:
