@@ -208,6 +208,28 @@ def layout_as_json(layout: dict[str, dict[str, list[Any]]]) -> list[dict[str, An
 # --------------------------------------------------------------------------------------------------------------
 
 
+def log_audio_text_pr(
+    writer: Any, rec: Recorder, wt: Any, rs: np.random.RandomState, texts: list[str], convert: Any
+) -> None:
+    """Log two audio clips, ``texts`` and two PR curves the same way with tensorboardX's or torch's writer
+    (``convert`` turns numpy inputs into the writer's favourite type), and record what to expect."""
+    audio_fixed = {"sample_rate": SAMPLE_RATE, "frames": AUDIO_FRAMES, "channels": 1, "count": 1}
+    for step in range(2):
+        clip = convert(sine(AUDIO_FRAMES)[:, 0] * (step + 1) / 2)
+        writer.add_audio("audio/sine", clip, step, sample_rate=SAMPLE_RATE, walltime=wt(step))
+        rec.add(".", "audio/sine", "audio", step, AUDIO, wall_time=wt(step), fixed=audio_fixed)
+    for step, text in enumerate(texts):
+        writer.add_text("text/note", text, step, walltime=wt(step))
+        string = tensor_field("DT_STRING", "string_val")
+        rec.add(".", "text/note/text_summary", "text", step, string, wall_time=wt(step), texts=[text])
+    for step in range(2):
+        labels, predictions = convert(rs.randint(0, 2, size=20)), convert(rs.rand(20))
+        writer.add_pr_curve("pr/curve", labels, predictions, step, num_thresholds=PR_THRESHOLDS, walltime=wt(step))
+        curve = tensor_field("DT_FLOAT", "float_val")
+        fixed = {"num_thresholds": PR_THRESHOLDS}
+        rec.add(".", "pr/curve", "pr_curves", step, curve, wall_time=wt(step), fixed=fixed)
+
+
 def write_tensorboardx(logdir: Path) -> tuple[Runs, list[str]]:
     """Log every tensorboardX add_* we care about; return the expected entries and notes on skipped parts."""
     from tensorboardX import SummaryWriter
@@ -273,44 +295,7 @@ def write_tensorboardx(logdir: Path) -> tuple[Runs, list[str]]:
             fixed={**image_fixed, "width": IMAGE_WIDTH * len(batch)},
         )
 
-        for step in range(2):
-            clip = sine(AUDIO_FRAMES)[:, 0] * (step + 1) / 2
-            writer.add_audio("audio/sine", clip, step, sample_rate=SAMPLE_RATE, walltime=wt(step))
-            rec.add(
-                ".",
-                "audio/sine",
-                "audio",
-                step,
-                AUDIO,
-                wall_time=wt(step),
-                fixed={"sample_rate": SAMPLE_RATE, "frames": AUDIO_FRAMES, "channels": 1, "count": 1},
-            )
-
-        for step, text in enumerate(["hello **markdown**", "héllo ✓ — unicode"]):
-            writer.add_text("text/note", text, step, walltime=wt(step))
-            rec.add(
-                ".",
-                "text/note/text_summary",
-                "text",
-                step,
-                tensor_field("DT_STRING", "string_val"),
-                wall_time=wt(step),
-                texts=[text],
-            )
-
-        for step in range(2):
-            labels = rs.randint(0, 2, size=20)
-            predictions = rs.rand(20)
-            writer.add_pr_curve("pr/curve", labels, predictions, step, num_thresholds=PR_THRESHOLDS, walltime=wt(step))
-            rec.add(
-                ".",
-                "pr/curve",
-                "pr_curves",
-                step,
-                tensor_field("DT_FLOAT", "float_val"),
-                wall_time=wt(step),
-                fixed={"num_thresholds": PR_THRESHOLDS},
-            )
+        log_audio_text_pr(writer, rec, wt, rs, ["hello **markdown**", "héllo ✓ — unicode"], convert=np.asarray)
 
         vertices = np.array([[[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]]], dtype=np.float32)
         colors = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255]]], dtype=np.uint8)
@@ -465,44 +450,7 @@ def write_torch(logdir: Path) -> tuple[Runs, list[str]]:
                 fixed={"width": IMAGE_WIDTH, "height": IMAGE_HEIGHT, "count": 1, "format": "PNG"},
             )
 
-        for step in range(2):
-            clip = torch.from_numpy(sine(AUDIO_FRAMES)[:, 0] * (step + 1) / 2)
-            writer.add_audio("audio/sine", clip, step, sample_rate=SAMPLE_RATE, walltime=wt(step))
-            rec.add(
-                ".",
-                "audio/sine",
-                "audio",
-                step,
-                AUDIO,
-                wall_time=wt(step),
-                fixed={"sample_rate": SAMPLE_RATE, "frames": AUDIO_FRAMES, "channels": 1, "count": 1},
-            )
-
-        for step, text in enumerate(["torch *text*", "ünïcödé ✓"]):
-            writer.add_text("text/note", text, step, walltime=wt(step))
-            rec.add(
-                ".",
-                "text/note/text_summary",
-                "text",
-                step,
-                tensor_field("DT_STRING", "string_val"),
-                wall_time=wt(step),
-                texts=[text],
-            )
-
-        for step in range(2):
-            labels = torch.from_numpy(rs.randint(0, 2, size=20))
-            predictions = torch.from_numpy(rs.rand(20))
-            writer.add_pr_curve("pr/curve", labels, predictions, step, num_thresholds=PR_THRESHOLDS, walltime=wt(step))
-            rec.add(
-                ".",
-                "pr/curve",
-                "pr_curves",
-                step,
-                tensor_field("DT_FLOAT", "float_val"),
-                wall_time=wt(step),
-                fixed={"num_thresholds": PR_THRESHOLDS},
-            )
+        log_audio_text_pr(writer, rec, wt, rs, ["torch *text*", "ünïcödé ✓"], convert=torch.from_numpy)
 
         hparam_dict: dict[str, Any] = {"lr": 0.01, "optimizer": "adam", "use_bn": True, "layers": 3}
         metric_dict = {"hparam/accuracy": 0.75}
