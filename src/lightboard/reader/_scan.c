@@ -29,8 +29,8 @@
 
 #include "../_crc32c.h"
 
-#ifdef __linux__
-#define _GNU_SOURCE_MREMAP 1
+#ifdef __linux__ /* mremap (Python.h defines _GNU_SOURCE); elsewhere columns live on the heap */
+#define LB_USE_MMAP 1
 #include <sys/mman.h>
 #endif
 
@@ -47,7 +47,7 @@ typedef struct {
 
 static void column_free(Column *c) {
     if (!c->data) return;
-#ifdef _GNU_SOURCE_MREMAP
+#ifdef LB_USE_MMAP
     if (c->mapped) munmap(c->data, c->capacity);
     else
 #endif
@@ -61,7 +61,7 @@ static int column_reserve(Column *c, size_t needed) {
     if (needed <= c->capacity) return 0;
     size_t capacity = c->capacity ? c->capacity : 512;
     while (capacity < needed) capacity *= 2;
-#ifdef _GNU_SOURCE_MREMAP
+#ifdef LB_USE_MMAP
     if (capacity >= MAP_THRESHOLD) {
         char *data;
         if (c->mapped) {
@@ -101,7 +101,6 @@ typedef struct {
     PyObject_HEAD
     Column column;
     Py_ssize_t size;
-    Py_ssize_t exports;
 } Block;
 
 static void block_dealloc(Block *self) {
@@ -110,16 +109,12 @@ static void block_dealloc(Block *self) {
 }
 
 static int block_getbuffer(Block *self, Py_buffer *view, int flags) {
-    int status = PyBuffer_FillInfo(view, (PyObject *)self, self->column.data, self->size, 0, flags);
-    if (status == 0) self->exports++;
-    return status;
+    return PyBuffer_FillInfo(view, (PyObject *)self, self->column.data, self->size, 0, flags);
 }
-
-static void block_releasebuffer(Block *self, Py_buffer *view) { self->exports--; }
 
 static Py_ssize_t block_length(Block *self) { return self->size; }
 
-static PyBufferProcs block_as_buffer = {(getbufferproc)block_getbuffer, (releasebufferproc)block_releasebuffer};
+static PyBufferProcs block_as_buffer = {(getbufferproc)block_getbuffer, NULL};
 static PySequenceMethods block_as_sequence = {.sq_length = (lenfunc)block_length};
 
 static PyTypeObject BlockType = {
@@ -136,7 +131,7 @@ static PyTypeObject BlockType = {
 static PyObject *block_from(Column *c, size_t size) {
     Block *block = PyObject_New(Block, &BlockType);
     if (!block) return NULL;
-#ifdef _GNU_SOURCE_MREMAP
+#ifdef LB_USE_MMAP
     if (c->mapped) { /* give back the untouched tail: shrink in place to whole pages */
         size_t page = 4096, keep = (size + page - 1) / page * page;
         if (keep == 0) keep = page;
@@ -145,7 +140,6 @@ static PyObject *block_from(Column *c, size_t size) {
 #endif
     block->column = *c;
     block->size = (Py_ssize_t)size;
-    block->exports = 0;
     c->data = NULL;
     c->capacity = 0;
     c->mapped = 0;
@@ -496,7 +490,7 @@ static int add_other(Findings *f, PyObject *tag, int64_t step, double wall, int 
 /* Route one well-formed Summary.Value. */
 static int scan_value(Scanner *self, Findings *f, const unsigned char *p, size_t n, int64_t step, double wall) {
     Reader r = {p, p + n};
-    int wire, has_simple = 0, has_value = 0;
+    int wire, has_simple = 0;
     uint64_t number;
     const unsigned char *data = NULL, *tag = NULL, *node = NULL, *meta = NULL, *tensor = NULL;
     size_t size, tag_size = 0, node_size = 0, meta_size = 0, tensor_size = 0;
@@ -507,9 +501,9 @@ static int scan_value(Scanner *self, Findings *f, const unsigned char *p, size_t
         case 1: if (wire == 2) { tag = data; tag_size = size; } break;
         case 7: if (wire == 2) { node = data; node_size = size; } break;
         case 9: if (wire == 2) { meta = data; meta_size = size; } break;
-        case 2: if (wire == 5) { has_simple = 1; has_value = 0; simple = bits_to_float(le32(data)); } break;
-        case 8: if (wire == 2) { tensor = data; tensor_size = size; has_value = 1; has_simple = 0; } break;
-        case 3: case 4: case 5: case 6: if (wire == 2) { has_value = 1; has_simple = 0; } break;
+        case 2: if (wire == 5) { has_simple = 1; simple = bits_to_float(le32(data)); } break;
+        case 8: if (wire == 2) { tensor = data; tensor_size = size; has_simple = 0; } break;
+        case 3: case 4: case 5: case 6: if (wire == 2) has_simple = 0; break; /* another oneof member */
         }
     }
     if (!tag_size && node) {
@@ -529,7 +523,6 @@ static int scan_value(Scanner *self, Findings *f, const unsigned char *p, size_t
     int is_double;
     if (tensor && s->kind == KIND_SCALAR && tensor_scalar(tensor, tensor_size, &value, &is_double))
         return series_append(s, step, wall, value, is_double);
-    (void)has_value;
     return add_other(f, s->tag, step, wall, 5, p, n);
 }
 

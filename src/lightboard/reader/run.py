@@ -102,7 +102,7 @@ class Run:
         """The kind (plugin name) of ``tag``. Raises KeyError for a tag the run does not have."""
         kind = self._kinds.get(tag)
         if kind is None:
-            if tag == RUN_GRAPH_TAG and self._graphs:
+            if tag == RUN_GRAPH_TAG and self.graphs():
                 return GRAPHS
             if tag not in self._tags:
                 raise KeyError(f"run {self.name!r} has no tag {tag!r}")
@@ -134,7 +134,7 @@ class Run:
         grouped: dict[str, list[str]] = {}
         for tag in sorted(self._tags):
             grouped.setdefault(self.kind(tag), []).append(tag)
-        if self._graphs and any(field in _GRAPH_FIELDS for _, _, field, _ in self._graphs):
+        if self.graphs():
             grouped.setdefault(GRAPHS, []).append(RUN_GRAPH_TAG)
         return grouped
 
