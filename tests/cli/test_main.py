@@ -21,12 +21,12 @@ def test_help_shows_examples_of_every_command(capsys: pytest.CaptureFixture[str]
     assert main(["--help"]) == 0
     text = capsys.readouterr().out
     assert "examples:" in text
-    for command in ("ls", "summary", "export"):
+    for command in ("ls", "summary", "export", "serve"):
         assert f"lightboard {command} runs/" in text
     assert "exit status" in text
 
 
-@pytest.mark.parametrize("command", ["ls", "summary", "export"])
+@pytest.mark.parametrize("command", ["ls", "summary", "export", "serve"])
 def test_each_command_help_shows_its_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([command, "--help"]) == 0
     text = capsys.readouterr().out
@@ -41,7 +41,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_module_registers_a_subcommand() -> None:
-    assert {module.__name__.rsplit(".", 1)[1] for module in COMMANDS} == {"ls", "summary", "export"}
+    assert {module.__name__.rsplit(".", 1)[1] for module in COMMANDS} == {"ls", "summary", "export", "serve"}
 
 
 @pytest.mark.parametrize(
@@ -53,7 +53,7 @@ def test_usage_errors_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]
     assert "usage: lightboard" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["ls", "summary", "export"])
+@pytest.mark.parametrize("command", ["ls", "summary", "export", "serve"])
 def test_a_missing_logdir_exits_2_naming_it(command: str, tmp_path: pathlib.Path, capsys) -> None:
     missing = tmp_path / "no-such-dir"
     assert main([command, str(missing)]) == 2

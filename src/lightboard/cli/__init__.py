@@ -13,16 +13,17 @@ import sys
 from collections.abc import Sequence
 
 from lightboard import __version__
-from lightboard.cli import export, ls, summary
+from lightboard.cli import export, ls, serve, summary
 from lightboard.cli.common import FAILURE, USAGE, CliError
 
-COMMANDS = (ls, summary, export)
+COMMANDS = (ls, summary, export, serve)
 EXAMPLES = """\
 examples:
   lightboard ls runs/                          runs, tags per kind, counts and last steps
   lightboard summary runs/ --tags loss         last, min, max, step of min and a sparkline per scalar tag
   lightboard export runs/ -o scalars.csv       every scalar point (also .parquet, .json, .jsonl)
   lightboard export runs/ -o - --runs '^exp[12]$' --tags '^val/' | head
+  lightboard serve runs/                       a web viewer at http://127.0.0.1:6006/, live
   lightboard COMMAND --help                    the options and more examples of one command
 
 LOGDIR is a directory (each directory under it holding event files is a run), a run directory or one
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser of the ``lightboard`` command and its subcommands."""
     parser = argparse.ArgumentParser(
         prog="lightboard",
-        description="Look into TensorBoard logdirs: list, summarise and export what they hold.",
+        description="Look into TensorBoard logdirs: list, summarise, export and browse what they hold.",
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -1,0 +1,144 @@
+"""The viewer's JSON API: argument parsing and encoding around :mod:`lightboard.serve.views`.
+
+Routes are documented in :mod:`lightboard.serve.openapi` (served at ``/api/openapi.json``). Every answer is
+computed on the reader's thread (:class:`~lightboard.serve.source.LiveLogdir`), JSON encoding included.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from lightboard.cli import writers
+from lightboard.serve import views
+from lightboard.serve.openapi import document
+from lightboard.serve.source import LiveLogdir
+
+MAX_POINTS = 10_000
+"""The most x buckets a chart may ask for."""
+DOWNLOAD_FORMATS = ("csv", "json")
+
+
+class BadArgument(ValueError):
+    """An argument the API cannot use (answered 400 with the message)."""
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(_encode(body), status, media_type="application/json")
+
+
+def _encode(body: Any) -> bytes:
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+
+
+def error(status: int, message: str) -> Response:
+    """An error answer: ``{"error": message}``."""
+    return _json({"error": message}, status)
+
+
+def _source(request: Request) -> LiveLogdir:
+    return request.app.state.source
+
+
+def _one(request: Request, name: str, default: str | None = None) -> str:
+    value = request.query_params.get(name, default)
+    if value is None:
+        raise BadArgument(f"missing argument {name!r}")
+    return value
+
+
+def _number(request: Request, name: str, default: float | None, low: float, high: float) -> float | None:
+    text = request.query_params.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        raise BadArgument(f"argument {name!r} must be a number, got {text!r}") from None
+    if not (math.isfinite(value) and low <= value <= high):
+        raise BadArgument(f"argument {name!r} must be in [{low}, {high}], got {text!r}")
+    return value
+
+
+async def runs(request: Request) -> Response:
+    """``GET /api/runs``: the runs with their point counts, last steps and times."""
+    source = _source(request)
+    generation, listing = await source.cached("runs", views.runs)
+    return _json({"generation": generation, "logdir": source.logdir.path, "runs": listing})
+
+
+async def scalar_tags(request: Request) -> Response:
+    """``GET /api/scalars/tags``: every scalar tag with the runs that have it."""
+    generation, tags = await _source(request).cached("scalar_tags", views.scalar_tags)
+    return _json({"generation": generation, "tags": tags})
+
+
+async def scalars(request: Request) -> Response:
+    """``GET /api/scalars``: one chart's series, downsampled to their min/max envelope, smoothed on all points."""
+    try:
+        tag = _one(request, "tag")
+        names = request.query_params.getlist("run")
+        x = _one(request, "x", "step")
+        if x not in views.X_AXES:
+            raise BadArgument(f"argument 'x' must be one of {', '.join(views.X_AXES)}, got {x!r}")
+        smoothing = _number(request, "smoothing", 0.6, 0.0, 1.0)
+        lo = _number(request, "xmin", None, -math.inf, math.inf)
+        hi = _number(request, "xmax", None, -math.inf, math.inf)
+        if lo is not None and hi is not None and lo > hi:
+            raise BadArgument(f"argument 'xmin' ({lo}) must not exceed 'xmax' ({hi})")
+        points = _number(request, "points", 1000, 1, MAX_POINTS)
+        if points != int(points):
+            raise BadArgument(f"argument 'points' must be a whole number, got {points}")
+    except BadArgument as bad:
+        return error(400, str(bad))
+
+    def chart(logdir: Any) -> bytes:
+        chosen = views.chosen_runs(logdir, tag, names)
+        series = views.scalar_chart(chosen, tag, x, smoothing, lo, hi, int(points))
+        return _encode({"tag": tag, "x": x, "smoothing": smoothing, "generation": source.generation, "series": series})
+
+    source = _source(request)
+    try:
+        _, body = await source.query(chart)
+    except views.NotFound as missing:
+        return error(404, str(missing))
+    return Response(body, media_type="application/json")
+
+
+async def download(request: Request) -> Response:
+    """``GET /api/scalars/download``: every point of one chart as a CSV or JSON attachment."""
+    try:
+        tag = _one(request, "tag")
+        form = _one(request, "format", "csv")
+        if form not in DOWNLOAD_FORMATS:
+            raise BadArgument(f"argument 'format' must be one of {', '.join(DOWNLOAD_FORMATS)}, got {form!r}")
+    except BadArgument as bad:
+        return error(400, str(bad))
+    names = request.query_params.getlist("run")
+
+    def table(logdir: Any) -> bytes:
+        stream = io.BytesIO()
+        writers.write(views.download_table(views.chosen_runs(logdir, tag, names), tag), form, stream)
+        return stream.getvalue()
+
+    try:
+        _, body = await _source(request).query(table)
+    except views.NotFound as missing:
+        return error(404, str(missing))
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_") or "scalars"
+    return Response(
+        body,
+        media_type="text/csv" if form == "csv" else "application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.{form}"'},
+    )
+
+
+async def openapi(request: Request) -> Response:
+    """``GET /api/openapi.json``: the OpenAPI 3.1 document of this API."""
+    return _json(document())

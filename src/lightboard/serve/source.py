@@ -1,0 +1,74 @@
+"""The logdir behind the viewer: read once at start, then refreshed as training writes, on one worker thread.
+
+Every use of the :class:`~lightboard.reader.Logdir` (reads, refreshes, queries) runs on a single thread, in
+the order asked, so the reader needs no locks and the event loop never blocks on a read. Queries asked
+before the first read ends wait for it (the worker runs them in order).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from lightboard.reader import Logdir
+
+T = TypeVar("T")
+
+
+class LiveLogdir:
+    """A logdir read on a worker thread, with a ``generation`` that grows each time new data is read.
+
+    Args:
+        path: the logdir, a run directory or an event file.
+        restarts: ``"preempt"`` or ``"keep"``, as :func:`lightboard.read`.
+    """
+
+    def __init__(self, path: str, restarts: str = "preempt") -> None:
+        self.logdir = Logdir(path, restarts)
+        self.generation = 0
+        """Grows by one each time a refresh reads new data (new points, files or runs)."""
+        self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lightboard-reader")
+        self._cache: dict[Any, Any] = {}
+        self._worker.submit(self._refresh)
+
+    def _refresh(self) -> bool:
+        runs = len(self.logdir)
+        if self.logdir.refresh() or len(self.logdir) != runs or self.generation == 0:
+            self.generation += 1
+            self._cache.clear()
+            return True
+        return False
+
+    async def refresh(self) -> bool:
+        """Read what was written since the last refresh; return whether anything new was read."""
+        return await self.call(self._refresh)
+
+    async def call(self, function: Callable[..., T], *args: Any) -> T:
+        """Run ``function(*args)`` on the reader's thread and return its result."""
+        return await asyncio.wrap_future(self._worker.submit(function, *args))
+
+    async def cached(self, key: Any, function: Callable[..., T], *args: Any) -> tuple[int, T]:
+        """``(generation, function(logdir, *args))``, computed once per generation for a given ``key``."""
+
+        def compute() -> tuple[int, T]:
+            if key not in self._cache:
+                self._cache[key] = function(self.logdir, *args)
+            return self.generation, self._cache[key]
+
+        return await self.call(compute)
+
+    async def query(self, function: Callable[..., T], *args: Any) -> tuple[int, T]:
+        """``(generation, function(logdir, *args))``, computed on the reader's thread."""
+        return await self.call(lambda: (self.generation, function(self.logdir, *args)))
+
+    def close(self) -> None:
+        """Stop the worker thread (queries waiting are cancelled)."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    async def follow(self, interval: float) -> None:
+        """Refresh every ``interval`` seconds, forever (run as a task; cancel it to stop)."""
+        while True:
+            await asyncio.sleep(interval)
+            await self.refresh()

@@ -1,0 +1,136 @@
+"""What the viewer's API answers, computed from a :class:`~lightboard.reader.Logdir`: plain dicts and tables.
+
+Each function reads the logdir as it stands (the caller refreshes it) and returns JSON-ready values, so the
+HTTP layer only parses arguments and encodes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from lightboard.reader import Logdir, Run, Scalars
+from lightboard.serve import envelope
+from lightboard.serve.smoothing import smooth
+
+X_AXES = ("step", "relative", "wall")
+"""The x axes of a scalar chart: the step, seconds since the series' first point, or the wall time."""
+
+
+class NotFound(LookupError):
+    """A run or tag the logdir does not have (the API answers 404 with the message)."""
+
+
+def runs(logdir: Logdir) -> list[dict[str, Any]]:
+    """Every run with its number of scalar points, its last step and its first and last wall times."""
+    listing = []
+    for run in logdir:
+        series = [run.scalars(tag) for tag in run.scalar_tags()]
+        series = [points for points in series if len(points)]
+        listing.append(
+            {
+                "name": run.name,
+                "points": sum(len(points) for points in series),
+                "last_step": max((int(points.step[-1]) for points in series), default=None),
+                "start_time": min((float(points.wall_time[0]) for points in series), default=None),
+                "last_time": max((float(points.wall_time[-1]) for points in series), default=None),
+            }
+        )
+    return listing
+
+
+def scalar_tags(logdir: Logdir) -> dict[str, list[str]]:
+    """``{tag: [runs that have it]}`` for every scalar tag, tags and runs sorted."""
+    tags: dict[str, list[str]] = {}
+    for run in logdir:
+        for tag in run.scalar_tags():
+            tags.setdefault(tag, []).append(run.name)
+    return dict(sorted(tags.items()))
+
+
+def chosen_runs(logdir: Logdir, tag: str, names: list[str]) -> list[Run]:
+    """The runs asked for (all that have ``tag`` when ``names`` is empty); NotFound names what is missing."""
+    if not names:
+        found = [run for run in logdir if tag in run.scalar_tags()]
+        if not found:
+            raise NotFound(f"no run has a scalar tag {tag!r}")
+        return found
+    chosen = []
+    for name in names:
+        if name not in logdir.runs:
+            raise NotFound(f"no run {name!r}")
+        run = logdir.run(name)
+        if tag not in run.scalar_tags():
+            raise NotFound(f"run {name!r} has no scalar tag {tag!r}")
+        chosen.append(run)
+    return chosen
+
+
+def scalar_chart(
+    runs_: list[Run],
+    tag: str,
+    x: str = "step",
+    smoothing: float = 0.6,
+    lo: float | None = None,
+    hi: float | None = None,
+    buckets: int = 1000,
+) -> list[dict[str, Any]]:
+    """One chart's series: per run, the points to draw of ``tag`` (see :func:`envelope.select`) with values
+    smoothed on the whole series, sorted by the ``x`` axis and restricted to ``[lo, hi]`` when given."""
+    if x not in X_AXES:
+        raise ValueError(f"x must be one of {X_AXES}, got {x!r}")
+    series = []
+    for run in runs_:
+        points = run.scalars(tag)
+        start = float(points.wall_time[0]) if len(points) else None
+        axis = _axis(points, x)
+        order = None if len(axis) < 2 or bool(np.all(axis[1:] >= axis[:-1])) else np.argsort(axis, kind="stable")
+        if order is not None:
+            points = Scalars(*(column[order] for column in points))
+            axis = axis[order]
+        smoothed = smooth(points.value, smoothing)
+        chosen, full = envelope.select(axis, (points.value, smoothed), buckets, lo, hi)
+        series.append(
+            {
+                "run": run.name,
+                "count": len(points),
+                "full": full,
+                "start_time": start,
+                "step": points.step[chosen].tolist(),
+                "wall_time": points.wall_time[chosen].tolist(),
+                "value": _finite_or_none(points.value[chosen]),
+                "smoothed": _finite_or_none(smoothed[chosen]),
+            }
+        )
+    return series
+
+
+def _axis(points: Scalars, x: str) -> np.ndarray:
+    if x == "step":
+        return points.step
+    if x == "wall":
+        return points.wall_time
+    return points.wall_time - points.wall_time[0] if len(points) else points.wall_time
+
+
+def _finite_or_none(values: np.ndarray) -> list[float | None]:
+    """Values as floats, non-finite ones as None (JSON has no NaN or infinity)."""
+    finite = np.isfinite(values)
+    if finite.all():
+        return values.astype(np.float64).tolist()
+    return np.where(finite, values.astype(np.float64), None).tolist()
+
+
+def download_table(runs_: list[Run], tag: str) -> dict[str, Any]:
+    """Every point of ``tag`` in ``runs_`` as a table (``run, step, wall_time, value``) for the CLI's writers."""
+    series = [run.scalars(tag) for run in runs_]
+    counts = [len(points) for points in series]
+    codes = np.repeat(np.arange(len(runs_), dtype=np.int32), counts)
+    value_type = np.result_type(np.float32, *(points.value.dtype for points in series))
+    return {
+        "run": (codes, [run.name for run in runs_]),
+        "step": np.concatenate([points.step for points in series]),
+        "wall_time": np.concatenate([points.wall_time for points in series]),
+        "value": np.concatenate([points.value.astype(value_type) for points in series]),
+    }

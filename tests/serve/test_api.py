@@ -1,0 +1,138 @@
+"""The viewer's JSON API, answered over a real logdir: runs, tags, chart envelopes, downloads, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+from starlette.testclient import TestClient
+
+from lightboard import read
+from lightboard.serve.smoothing import smooth
+from tests.serve.conftest import SPIKE, STEPS, loss_of
+
+
+def test_runs(client: TestClient, logdir: pathlib.Path) -> None:
+    body = client.get("/api/runs").json()
+    assert body["generation"] >= 1 and body["logdir"] == str(logdir)
+    runs = {run["name"]: run for run in body["runs"]}
+    assert list(runs) == ["exp0", "exp1", "other/eval"]
+    assert runs["exp0"] == {
+        "name": "exp0",
+        "points": STEPS + STEPS // 100,
+        "last_step": STEPS - 1,
+        "start_time": 1_000.0,
+        "last_time": 1_000.0 + (STEPS - 1) * 0.5,
+    }
+    assert runs["other/eval"]["points"] == STEPS // 1_000
+
+
+def test_scalar_tags_leave_out_other_kinds(client: TestClient) -> None:
+    body = client.get("/api/scalars/tags").json()
+    assert body["tags"] == {"eval/acc": ["other/eval"], "train/loss": ["exp0", "exp1"], "train/lr": ["exp0", "exp1"]}
+
+
+def test_chart_envelope_keeps_the_spike_and_smooths_on_all_points(client: TestClient) -> None:
+    body = client.get("/api/scalars", params={"tag": "train/loss", "points": 200}).json()
+    assert (body["tag"], body["x"], body["smoothing"]) == ("train/loss", "step", 0.6)
+    series = {item["run"]: item for item in body["series"]}
+    assert list(series) == ["exp0", "exp1"]
+    first = series["exp0"]
+    assert first["count"] == STEPS and not first["full"] and len(first["step"]) <= 4 * 200 + 2
+    assert SPIKE in first["step"] and 50.0 in first["value"]
+    assert first["step"] == sorted(first["step"]) and first["step"][0] == 0 and first["step"][-1] == STEPS - 1
+    values = loss_of(0)
+    full_smoothed = smooth(values, 0.6)
+    np.testing.assert_array_equal(first["value"], values[first["step"]].astype(np.float64))
+    np.testing.assert_array_equal(first["smoothed"], full_smoothed[first["step"]])
+    assert first["wall_time"][:2] == [1_000.0 + 0.5 * step for step in first["step"][:2]]
+    assert first["start_time"] == 1_000.0
+
+
+def test_non_finite_values_are_nulls_where_they_are(client: TestClient) -> None:
+    body = client.get("/api/scalars", params={"tag": "train/loss", "run": "exp1", "points": 100}).json()
+    (series,) = body["series"]
+    for step in (100, 7_000):
+        index = series["step"].index(step)
+        assert series["value"][index] is None and series["smoothed"][index] is None
+    pairs = zip(series["step"], series["value"], strict=True)
+    assert all(value is not None for step, value in pairs if step not in (100, 7_000))
+
+
+def test_zoom_gets_full_resolution_of_the_visible_range(client: TestClient) -> None:
+    body = client.get(
+        "/api/scalars", params={"tag": "train/loss", "run": "exp0", "xmin": 12_000, "xmax": 12_500, "points": 200}
+    ).json()
+    (series,) = body["series"]
+    assert series["full"]
+    assert series["step"] == list(range(11_999, 12_502))
+    np.testing.assert_array_equal(series["smoothed"], smooth(loss_of(0), 0.6)[11_999:12_502])
+
+
+@pytest.mark.parametrize(("x", "origin"), [("relative", 0.0), ("wall", 1_000.0)])
+def test_time_axes(client: TestClient, x: str, origin: float) -> None:
+    # exp0 logs a step every 0.5 s from wall time 1000: seconds 100..200 are steps 200..400
+    params = {"tag": "train/loss", "run": "exp0", "x": x, "xmin": origin + 100.0, "xmax": origin + 200.0}
+    (series,) = client.get("/api/scalars", params=params).json()["series"]
+    assert series["full"] and series["step"] == list(range(199, 402))
+    assert series["wall_time"][1] == 1_100.0 and series["wall_time"][-2] == 1_200.0
+
+
+def test_smoothing_zero_is_the_values(client: TestClient) -> None:
+    body = client.get("/api/scalars", params={"tag": "train/lr", "smoothing": 0}).json()
+    for series in body["series"]:
+        assert series["full"] and series["smoothed"] == series["value"]
+
+
+@pytest.mark.parametrize(
+    ("params", "status", "message"),
+    [
+        ({}, 400, "missing argument 'tag'"),
+        ({"tag": "train/loss", "x": "epoch"}, 400, "argument 'x' must be one of step, relative, wall, got 'epoch'"),
+        ({"tag": "train/loss", "smoothing": "1.5"}, 400, "argument 'smoothing' must be in [0.0, 1.0], got '1.5'"),
+        ({"tag": "train/loss", "smoothing": "nan"}, 400, "argument 'smoothing' must be in [0.0, 1.0], got 'nan'"),
+        ({"tag": "train/loss", "points": "many"}, 400, "argument 'points' must be a number, got 'many'"),
+        ({"tag": "train/loss", "points": "0"}, 400, "argument 'points' must be in [1, 10000], got '0'"),
+        ({"tag": "train/loss", "points": "2.5"}, 400, "argument 'points' must be a whole number, got 2.5"),
+        ({"tag": "train/loss", "xmin": 5, "xmax": 1}, 400, "argument 'xmin' (5.0) must not exceed 'xmax' (1.0)"),
+        ({"tag": "nope"}, 404, "no run has a scalar tag 'nope'"),
+        ({"tag": "train/loss", "run": "ghost"}, 404, "no run 'ghost'"),
+        ({"tag": "eval/acc", "run": "exp0"}, 404, "run 'exp0' has no scalar tag 'eval/acc'"),
+        ({"tag": "weights"}, 404, "no run has a scalar tag 'weights'"),
+    ],
+)
+def test_bad_arguments_are_named(client: TestClient, params: dict, status: int, message: str) -> None:
+    answer = client.get("/api/scalars", params=params)
+    assert answer.status_code == status and answer.json() == {"error": message}
+
+
+@pytest.mark.parametrize("form", ["csv", "json"])
+def test_download_has_every_point(client: TestClient, logdir: pathlib.Path, form: str) -> None:
+    answer = client.get("/api/scalars/download", params={"tag": "train/loss", "format": form})
+    assert answer.status_code == 200
+    assert answer.headers["content-disposition"] == f'attachment; filename="train_loss.{form}"'
+    if form == "csv":
+        table = pd.read_csv(io.BytesIO(answer.content))
+    else:
+        table = pd.DataFrame(json.loads(answer.content))
+        table["value"] = table["value"].astype(float)
+    assert list(table.columns) == ["run", "step", "wall_time", "value"]
+    expected = read(logdir).scalars_frame(runs="^exp", tags="^train/loss$")
+    assert len(table) == 2 * STEPS
+    np.testing.assert_array_equal(table["run"], expected["run"].astype(str))
+    np.testing.assert_array_equal(table["step"], expected["step"])
+    # values are float32: CSV writes their shortest text, which reads back to the same float32
+    np.testing.assert_array_equal(table["value"].astype(np.float32), expected["value"])
+
+
+def test_download_errors(client: TestClient) -> None:
+    answer = client.get("/api/scalars/download", params={"tag": "train/loss", "format": "xlsx"})
+    assert answer.status_code == 400 and answer.json() == {
+        "error": "argument 'format' must be one of csv, json, got 'xlsx'"
+    }
+    answer = client.get("/api/scalars/download", params={"tag": "train/loss", "run": "../../etc"})
+    assert answer.status_code == 404 and answer.json() == {"error": "no run '../../etc'"}

@@ -1,0 +1,62 @@
+"""The viewer follows a logdir as training writes: new points, new files and new runs, without a restart."""
+
+from __future__ import annotations
+
+import pathlib
+import time
+
+from starlette.testclient import TestClient
+
+from lightboard import SummaryWriter
+from lightboard.serve.app import create_app
+from lightboard.serve.source import LiveLogdir
+
+
+def wait_for(client: TestClient, path: str, condition, timeout: float = 10.0) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        body = client.get(path).json()
+        if condition(body) or time.monotonic() > deadline:
+            return body
+        time.sleep(0.02)
+
+
+def test_points_and_runs_appear_while_the_server_runs(tmp_path: pathlib.Path) -> None:
+    writer = SummaryWriter(tmp_path / "first")
+    writer.add_scalar("loss", 1.0, 0)
+    writer.flush()
+    app = create_app(LiveLogdir(str(tmp_path)), reload_interval=0.05)
+    with TestClient(app, base_url="http://localhost") as client:
+        body = client.get("/api/runs").json()
+        generation = body["generation"]
+        assert [run["points"] for run in body["runs"]] == [1]
+
+        for step in range(1, 100):
+            writer.add_scalar("loss", 1.0 / step, step)
+        writer.flush()
+        body = wait_for(client, "/api/runs", lambda body: body["runs"][0]["points"] == 100)
+        assert body["runs"][0]["last_step"] == 99 and body["generation"] > generation
+
+        with SummaryWriter(tmp_path / "second") as late:
+            late.add_scalar("loss", 5.0, 3)
+            late.add_scalar("accuracy", 0.5, 3)
+        body = wait_for(client, "/api/scalars/tags", lambda body: "accuracy" in body["tags"])
+        assert body["tags"] == {"accuracy": ["second"], "loss": ["first", "second"]}
+        chart = client.get("/api/scalars", params={"tag": "loss", "smoothing": 0}).json()
+        assert [(series["run"], series["count"]) for series in chart["series"]] == [("first", 100), ("second", 1)]
+
+        quiet = client.get("/api/runs").json()["generation"]
+        time.sleep(0.3)
+        assert client.get("/api/runs").json()["generation"] == quiet, "no new data, no new generation"
+    writer.close()
+
+
+def test_an_empty_logdir_is_served_and_fills_later(tmp_path: pathlib.Path) -> None:
+    app = create_app(LiveLogdir(str(tmp_path)), reload_interval=0.05)
+    with TestClient(app, base_url="http://localhost") as client:
+        assert client.get("/api/runs").json()["runs"] == []
+        assert client.get("/api/scalars/tags").json()["tags"] == {}
+        with SummaryWriter(tmp_path / "run") as writer:
+            writer.add_scalar("x", 1.0, 0)
+        body = wait_for(client, "/api/scalars/tags", lambda body: body["tags"])
+        assert body["tags"] == {"x": ["run"]}

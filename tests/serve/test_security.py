@@ -1,0 +1,94 @@
+"""Only the loopback names or token holders are answered; nothing outside the logdir is ever served."""
+
+from __future__ import annotations
+
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from lightboard.serve.app import create_app
+from lightboard.serve.security import COOKIE, is_loopback
+from lightboard.serve.source import LiveLogdir
+
+TOKEN = "s3cret-token"
+
+
+@pytest.fixture
+def guarded(logdir: pathlib.Path) -> Iterator[TestClient]:
+    """The viewer as it runs on a non-loopback address: a token is required."""
+    app = create_app(LiveLogdir(str(logdir)), token=TOKEN, loopback=False, reload_interval=0)
+    with TestClient(app, base_url="http://192.0.2.1:6006", follow_redirects=False) as client:
+        yield client
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:6006", "localhost:80", "[::1]:6006", "[::1]"])
+def test_loopback_names_are_answered(client: TestClient, host: str) -> None:
+    assert client.get("/api/runs", headers={"Host": host}).status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example:6006", "evil.example", "127.0.0.1.evil.example", "[::2]:80", ""])
+def test_other_host_names_are_refused_on_loopback(client: TestClient, host: str) -> None:
+    answer = client.get("/api/runs", headers={"Host": host})
+    assert answer.status_code == 403 and "Host header refused" in answer.text
+
+
+def test_no_token_no_data(guarded: TestClient) -> None:
+    for path in ("/", "/api/runs", "/static/app.js", "/api/scalars?tag=train/loss"):
+        answer = guarded.get(path)
+        assert answer.status_code == 401 and "a token is needed" in answer.text
+    assert guarded.get("/api/runs", params={"token": "wrong"}).status_code == 401
+    assert guarded.get("/api/runs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert guarded.get("/api/runs", headers={"Cookie": f"{COOKIE}=wrong"}).status_code == 401
+
+
+def test_token_in_the_url_becomes_a_cookie(guarded: TestClient) -> None:
+    answer = guarded.get("/", params={"token": TOKEN, "runs": "exp"})
+    assert answer.status_code == 303 and answer.headers["location"] == "/?runs=exp"
+    cookie = answer.headers["set-cookie"]
+    assert cookie.startswith(f"{COOKIE}={TOKEN};") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert guarded.get("/api/runs", headers={"Cookie": f"{COOKIE}={TOKEN}"}).status_code == 200
+
+
+def test_token_as_bearer_or_query_on_the_api(guarded: TestClient) -> None:
+    assert guarded.get("/api/runs", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    assert guarded.get("/api/runs", params={"token": TOKEN}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../../../../etc/passwd",
+        "/static/..%2f..%2f..%2fetc%2fpasswd",
+        "/static/%2e%2e/%2e%2e/pyproject.toml",
+        "/static/__init__.py",
+        "/static/",
+        "/../../etc/passwd",
+        "/api/../../etc/passwd",
+        "/api/scalars?tag=../../../etc/passwd",
+        "/api/scalars/download?tag=train/loss&run=../../../../etc",
+        "/exp0/events.out.tfevents",
+    ],
+)
+def test_no_path_outside_the_assets_or_the_api(client: TestClient, path: str) -> None:
+    answer = client.get(path)
+    assert answer.status_code in (400, 404), (path, answer.status_code)
+    assert "root:" not in answer.text and "[project]" not in answer.text and "brain.Event" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("host", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.5.0.1", True),
+        ("::1", True),
+        ("localhost", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.168.1.5", False),
+        ("myhost", False),
+    ],
+)
+def test_is_loopback(host: str, loopback: bool) -> None:
+    assert is_loopback(host) is loopback
