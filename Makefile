@@ -5,10 +5,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BUILD_INPUTS := pyproject.toml requirements-dev.txt setup.py $(wildcard src/lightboard/*.h src/lightboard/*/*.c)
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
+# The viewer's page (TypeScript, bundled with uPlot by esbuild), built into the Python package.
+FRONTEND_INPUTS := $(wildcard frontend/package*.json frontend/tsconfig.json frontend/build.mjs frontend/index.html frontend/src/*)
+ASSETS := src/lightboard/serve/static/app.js
 
-.PHONY: venv test lint demo bench protos clean
+.PHONY: all venv assets browser test lint demo bench protos clean
+
+all: venv assets
 
 venv: $(STAMP)
+
+assets: $(ASSETS)
+
+$(ASSETS): $(FRONTEND_INPUTS)
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	cd frontend && npm run --silent check
+	cd frontend && npm run --silent build
+
+# Debian's chromium, which the viewer's browser tests drive through Playwright (it is never downloaded by a test tool).
+browser:
+	@command -v chromium >/dev/null || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
 
 $(STAMP): $(BUILD_INPUTS)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,21 +36,21 @@ $(STAMP): $(BUILD_INPUTS)
 lint: venv
 	$(PY) -m ruff check src tests benchmarks examples
 
-test: lint
+test: lint assets browser
 	$(PY) -m pytest -q
 	@echo "Again without the C extension (its pure-Python twin):"
 	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/reader tests/test_writer.py
 
-demo: venv
+demo: venv assets
 	$(PY) examples/linear_regression.py --logdir runs/demo
 	@echo
-	@echo "Look at it:  $(VENV)/bin/tensorboard --logdir runs/demo   (then open http://localhost:6006)"
+	$(VENV)/bin/lightboard serve runs/demo
 
-bench: venv
+bench: venv assets browser
 	$(PY) benchmarks/run.py
 
 protos:
 	scripts/gen_protos.sh
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info runs .pytest_cache
+	rm -rf $(VENV) build dist src/*.egg-info runs .pytest_cache frontend/node_modules src/lightboard/serve/static

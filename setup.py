@@ -1,14 +1,41 @@
-"""Build of lightboard's optional C extension; everything else is declared in pyproject.toml.
+"""Build of lightboard's optional C extensions and of the viewer's web page; the rest is in pyproject.toml.
 
 The extensions speed up the writer thread (its framing loop; the pixel rule and PNG encoding of
 images) and the reader (its scan of records and events into scalar columns). They are
 optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
 pure-Python twin, which is tested too.
+
+The viewer's page (``frontend/``, TypeScript and uPlot from the npm registry) is bundled into
+``lightboard/serve/static`` by ``make``; a build from a source tree without it runs ``npm`` here, and when
+npm is missing the package still builds (``lightboard serve`` then says the page was not built).
 """
 
+import os
+import shutil
+import subprocess
+
 from setuptools import Extension, setup
+from setuptools.command.build_py import build_py
+
+FRONTEND = "frontend"
+BUNDLE = os.path.join("src", "lightboard", "serve", "static", "app.js")
+
+
+class BuildWithPage(build_py):
+    """``build_py`` that first bundles the viewer's page when the source tree has it but it was not built."""
+
+    def run(self) -> None:
+        if os.path.isdir(FRONTEND) and not os.path.exists(BUNDLE):
+            if shutil.which("npm"):
+                subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=FRONTEND, check=True)
+                subprocess.run(["npm", "run", "build"], cwd=FRONTEND, check=True)
+            else:
+                print("warning: npm not found: the viewer's page is not built (run `make` where npm is installed)")
+        super().run()
+
 
 setup(
+    cmdclass={"build_py": BuildWithPage},
     ext_modules=[
         Extension(
             "lightboard.events._framing",
@@ -31,5 +58,5 @@ setup(
             optional=True,
             extra_compile_args=["-O3"],
         ),
-    ]
+    ],
 )

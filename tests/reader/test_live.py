@@ -202,3 +202,24 @@ def test_pivot_refuses_a_tag_named_like_its_columns(tmp_path: Path) -> None:
         writer.add_scalar("step", 1.0, 0)
     with pytest.raises(ValueError, match="tag 'step' would overwrite"):
         lightboard.read(tmp_path).scalars_frame(pivot=True)
+
+
+def test_reading_runs_on_threads_gives_the_same_data(tmp_path: Path) -> None:
+    for run in range(5):
+        with SummaryWriter(str(tmp_path / f"run{run}")) as writer:
+            for step in range(2_000):
+                writer.add_scalar("loss", step * run, step)
+                writer.add_scalar("other", -step, step)
+            writer.add_text("note", f"run {run}", 3)
+    calls: list[list[tuple[int, int]]] = [[], []]
+    one = lightboard.read(tmp_path, progress=lambda done, total: calls[0].append((done, total)))
+    four = lightboard.read(tmp_path, progress=lambda done, total: calls[1].append((done, total)), threads=4)
+    assert one.runs == four.runs
+    for run in one.runs:
+        assert one.run(run).tags() == four.run(run).tags()
+        for tag in ("loss", "other"):
+            for ours, theirs in zip(one.scalars(run, tag), four.scalars(run, tag), strict=True):
+                np.testing.assert_array_equal(ours, theirs)
+        assert one.run(run).text("note/text_summary") == four.run(run).text("note/text_summary")
+    assert calls[0][-1] == calls[1][-1] and calls[1][-1][0] == calls[1][-1][1]
+    assert [done for done, _ in calls[1]] == sorted(done for done, _ in calls[1])

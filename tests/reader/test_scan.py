@@ -154,3 +154,40 @@ def test_python_twin_reads_a_file_path(tmp_path: Path) -> None:
     path = tmp_path / "events.out.tfevents.1"
     path.write_bytes(frame(corpus.event(3, corpus.Summary.Value(tag="a", simple_value=1.0))))
     assert outcome(PythonScanner, path.read_bytes())[1]["a"][3] is False
+
+
+def plain_scalars(count: int, tags: int = 4) -> bytes:
+    """``count`` scalar events in the layout every writer uses (the scan's fast path)."""
+    return b"".join(
+        frame(corpus.event(step, corpus.Summary.Value(tag=f"t{step % tags}", simple_value=step * 0.5)))
+        for step in range(count)
+    )
+
+
+def test_feed_lets_other_threads_run_and_refuses_a_second_thread() -> None:
+    import threading
+
+    data = plain_scalars(200_000)
+    scanner = CScanner()
+    scanner.feed(plain_scalars(4))
+    scanner.take()  # every tag seen: the feed below runs on the GIL-free path
+    refused, done = [], threading.Event()
+
+    def other_thread() -> None:
+        while not done.is_set():
+            try:
+                scanner.tags()
+            except RuntimeError as error:
+                refused.append(str(error))
+
+    watcher = threading.Thread(target=other_thread)
+    watcher.start()
+    result = scanner.feed(data)
+    done.set()
+    watcher.join()
+    # The other thread ran while feed was running (the GIL was let go) and was told the scanner was busy
+    assert refused and refused[0] == "a Scanner was used from two threads at once"
+    assert result[:2] == (len(data), COMPLETE)
+    taken = scanner.take()
+    assert sum(len(np.frombuffer(steps, np.int64)) for steps, _, _, _ in taken.values()) == 200_000
+    assert sorted(scanner.tags()) == ["t0", "t1", "t2", "t3"]

@@ -62,10 +62,12 @@ def register(commands: Any) -> None:
 def listen(host: str, port: int) -> socket.socket:
     """A listening socket on ``host:port``; CliError when the address cannot be had."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        family, kind, protocol, _, _ = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     except socket.gaierror as error:
         raise CliError(f"cannot listen on {host!r}: {error.strerror}", USAGE) from None
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # The protocol must be named: asyncio turns Nagle's algorithm off (TCP_NODELAY) only on sockets whose
+    # protocol says TCP, and with it on, a response's body waits 40 ms for the ACK of its headers.
+    sock = socket.socket(family, kind, protocol)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))

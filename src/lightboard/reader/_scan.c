@@ -10,6 +10,8 @@
  *     not a summary (graph_def, session_log, ...), for Python to decode with the kind modules.
  * A tag's kind is decided once, by the first SummaryMetadata it carries (TensorBoard's first-value
  * rule), else by its first value. take() hands the columns over to Python without copying them.
+ * feed() lets the GIL go while it appends plain scalar events, so other threads run meanwhile; a Scanner
+ * must not be fed from two threads at once (RuntimeError if it is).
  *
  * feed(data) -> (offset, state, bad_crc, malformed, others)
  *   offset:    where the next feed must resume (the start of the first record not consumed);
@@ -167,6 +169,7 @@ typedef struct {
     Series **table;
     size_t capacity, size;
     Series *last;
+    int busy; /* a feed runs (without the GIL): another call from another thread must not touch the table */
 } Scanner;
 
 static uint64_t hash_bytes(const unsigned char *p, size_t n) {
@@ -205,19 +208,27 @@ static int scanner_grow(Scanner *self) {
     return 0;
 }
 
-static Series *scanner_series(Scanner *self, const unsigned char *key, size_t key_size) {
+/* The series of a tag already seen, or NULL; no allocation and no Python object touched. */
+static Series *scanner_find(Scanner *self, const unsigned char *key, size_t key_size) {
     Series *last = self->last;
     if (last && last->key_size == key_size && memcmp(last->key, key, key_size) == 0) return last;
+    if (!self->capacity) return NULL;
     uint64_t hash = hash_bytes(key, key_size);
-    if (self->capacity) {
-        size_t j = (size_t)hash & (self->capacity - 1);
-        for (Series *s; (s = self->table[j]); j = (j + 1) & (self->capacity - 1)) {
-            if (s->hash == hash && s->key_size == key_size && memcmp(s->key, key, key_size) == 0) {
-                self->last = s;
-                return s;
-            }
+    size_t j = (size_t)hash & (self->capacity - 1);
+    for (Series *s; (s = self->table[j]); j = (j + 1) & (self->capacity - 1)) {
+        if (s->hash == hash && s->key_size == key_size && memcmp(s->key, key, key_size) == 0) {
+            self->last = s;
+            return s;
         }
     }
+    return NULL;
+}
+
+/* The series of a tag, made on first sight (needs the GIL). */
+static Series *scanner_series(Scanner *self, const unsigned char *key, size_t key_size) {
+    Series *found = scanner_find(self, key, key_size);
+    if (found) return found;
+    uint64_t hash = hash_bytes(key, key_size);
     if ((self->size + 1) * 2 > self->capacity && scanner_grow(self) < 0) return NULL;
     Series *s = PyMem_RawCalloc(1, sizeof(Series));
     if (!s) return (Series *)PyErr_NoMemory();
@@ -527,9 +538,10 @@ static int scan_value(Scanner *self, Findings *f, const unsigned char *p, size_t
 }
 
 /* The layout every writer uses for a plain scalar: wall_time, step (absent when 0), and one summary
-   holding one value with just a tag and a simple_value, all lengths below 128. 1 when the event had that
-   layout and its point was appended, 0 when it has another layout (scan it the long way), -1 error. */
-static int scan_plain_scalar(Scanner *self, const unsigned char *p, size_t n) {
+   holding one value with just a tag and a simple_value, all lengths below 128. 1 when the event has that
+   layout (its tag, step, wall time and value are set), 0 when it has another (scan it the long way). */
+static int plain_scalar(const unsigned char *p, size_t n, const unsigned char **tag, size_t *tag_size,
+                        int64_t *step_out, double *wall, float *value) {
     const unsigned char *end = p + n;
     if (n < 9 + 2 + 2 + 2 + 5 || p[0] != 0x09) return 0;
     uint64_t wall_bits = le64(p + 1), step = 0;
@@ -541,14 +553,51 @@ static int scan_plain_scalar(Scanner *self, const unsigned char *p, size_t n) {
     /* 0x2a len | 0x0a len | 0x0a len tag | 0x15 float */
     if (end - r.p < 4 || r.p[0] != 0x2a || r.p[1] > 0x7f || r.p[3] > 0x7f || r.p[1] != end - r.p - 2 || r.p[2] != 0x0a || r.p[3] != end - r.p - 4)
         return 0;
-    const unsigned char *value = r.p + 4;
-    if (value[0] != 0x0a || value[1] > 0x7f || end - value != value[1] + 7 || value[2 + value[1]] != 0x15) return 0;
-    Series *s = scanner_series(self, value + 2, value[1]);
+    const unsigned char *v = r.p + 4;
+    if (v[0] != 0x0a || v[1] > 0x7f || end - v != v[1] + 7 || v[2 + v[1]] != 0x15) return 0;
+    *tag = v + 2;
+    *tag_size = v[1];
+    *step_out = (int64_t)step;
+    memcpy(wall, &wall_bits, 8);
+    *value = bits_to_float(le32(end - 4));
+    return 1;
+}
+
+/* A plain scalar event appended without the GIL: 1 when done, 0 when it needs Python (another layout, a
+   tag not seen yet, or a column to grow). Touches only the scanner's own C memory. */
+static int append_plain_scalar_nogil(Scanner *self, const unsigned char *p, size_t n) {
+    const unsigned char *tag;
+    size_t tag_size;
+    int64_t step;
+    double wall;
+    float value;
+    if (!plain_scalar(p, n, &tag, &tag_size, &step, &wall, &value)) return 0;
+    Series *s = scanner_find(self, tag, tag_size);
+    if (!s || s->kind == KIND_UNSET) return 0;
+    size_t count = s->count, width = s->doubles ? 8 : 4;
+    if ((count + 1) * 8 > s->steps.capacity || (count + 1) * 8 > s->walls.capacity ||
+        (count + 1) * width > s->values.capacity)
+        return 0;
+    ((int64_t *)s->steps.data)[count] = step;
+    ((double *)s->walls.data)[count] = wall;
+    if (s->doubles) ((double *)s->values.data)[count] = (double)value;
+    else ((float *)s->values.data)[count] = value;
+    s->count = count + 1;
+    return 1;
+}
+
+/* A plain scalar event (see plain_scalar), with the GIL: 1 appended, 0 another layout, -1 error. */
+static int scan_plain_scalar(Scanner *self, const unsigned char *p, size_t n) {
+    const unsigned char *tag;
+    size_t tag_size;
+    int64_t step;
+    double wall;
+    float value;
+    if (!plain_scalar(p, n, &tag, &tag_size, &step, &wall, &value)) return 0;
+    Series *s = scanner_series(self, tag, tag_size);
     if (!s) return -1;
     if (s->kind == KIND_UNSET) s->kind = KIND_SCALAR;
-    double wall;
-    memcpy(&wall, &wall_bits, 8);
-    return series_append(s, (int64_t)step, wall, (double)bits_to_float(le32(end - 4)), 0) < 0 ? -1 : 1;
+    return series_append(s, step, wall, (double)value, 0) < 0 ? -1 : 1;
 }
 
 /* Parse one Event payload. 0 done, 1 malformed (nothing was routed), -1 error. */
@@ -600,14 +649,31 @@ static int scan_event(Scanner *self, Findings *f, const unsigned char *p, size_t
 
 /* ---- the Scanner type ---------------------------------------------------------------------------------- */
 
+static int scanner_claim(Scanner *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "a Scanner was used from two threads at once");
+        return -1;
+    }
+    return 0;
+}
+
+/* The GIL is let go while plain scalar events are appended (most of a training log), so that a server
+   reading a logdir on one thread keeps answering on another; it is taken back for anything else. */
+#define HOLD_GIL() do { if (released) { PyEval_RestoreThread(released); released = NULL; } } while (0)
+#define LET_GO_GIL() do { if (!released) released = PyEval_SaveThread(); } while (0)
+
 static PyObject *scanner_feed(Scanner *self, PyObject *arg) {
+    if (scanner_claim(self) < 0) return NULL;
     Py_buffer view;
     if (PyObject_GetBuffer(arg, &view, PyBUF_SIMPLE) < 0) return NULL;
     const unsigned char *base = view.buf;
     size_t length = (size_t)view.len, offset = 0;
     int state = 0;
     Findings f = {PyList_New(0), PyList_New(0), PyList_New(0)};
+    PyThreadState *released = NULL;
     if (!f.others || !f.bad_crc || !f.malformed) goto error;
+    self->busy = 1;
+    LET_GO_GIL();
     while (1) {
         size_t left = length - offset;
         if (left == 0) break;
@@ -627,19 +693,26 @@ static PyObject *scanner_feed(Scanner *self, PyObject *arg) {
         }
         const unsigned char *payload = frame + 12;
         if (le32(payload + size) != masked_crc(payload, (size_t)size)) {
+            HOLD_GIL();
             if (add_offset(f.bad_crc, offset) < 0) goto error;
-        } else {
+        } else if (!append_plain_scalar_nogil(self, payload, (size_t)size)) {
+            HOLD_GIL();
             int status = scan_plain_scalar(self, payload, (size_t)size);
             status = status == 0 ? scan_event(self, &f, payload, (size_t)size) : status == 1 ? 0 : -1;
             if (status < 0) goto error;
             if (status == 1 && add_offset(f.malformed, offset) < 0) goto error;
         }
+        LET_GO_GIL();
         offset += (size_t)size + 16;
     }
+    HOLD_GIL();
+    self->busy = 0;
     PyBuffer_Release(&view);
     return Py_BuildValue("(niNNN)", (Py_ssize_t)offset, state, f.bad_crc, f.malformed, f.others);
 
 error:
+    HOLD_GIL();
+    self->busy = 0;
     PyBuffer_Release(&view);
     Py_XDECREF(f.others);
     Py_XDECREF(f.bad_crc);
@@ -649,6 +722,7 @@ error:
 
 /* {tag: (steps, wall_times, values, values_are_double)} for the points appended since the last take. */
 static PyObject *scanner_take(Scanner *self, PyObject *unused) {
+    if (scanner_claim(self) < 0) return NULL;
     PyObject *result = PyDict_New();
     if (!result) return NULL;
     for (size_t i = 0; i < self->capacity; i++) {
@@ -672,6 +746,7 @@ static PyObject *scanner_take(Scanner *self, PyObject *unused) {
 
 /* {tag: (is_scalar, first SummaryMetadata bytes or None)} for every tag seen. */
 static PyObject *scanner_tags(Scanner *self, PyObject *unused) {
+    if (scanner_claim(self) < 0) return NULL;
     PyObject *result = PyDict_New();
     if (!result) return NULL;
     for (size_t i = 0; i < self->capacity; i++) {

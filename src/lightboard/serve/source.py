@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import os
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from lightboard.reader import Logdir
 
 T = TypeVar("T")
+READ_THREADS = min(4, os.cpu_count() or 1)
+"""Runs read at once (the first read of a big logdir is what a user waits for)."""
 
 
 class LiveLogdir:
@@ -35,7 +38,7 @@ class LiveLogdir:
 
     def _refresh(self) -> bool:
         runs = len(self.logdir)
-        if self.logdir.refresh() or len(self.logdir) != runs or self.generation == 0:
+        if self.logdir.refresh(threads=READ_THREADS) or len(self.logdir) != runs or self.generation == 0:
             self.generation += 1
             self._cache.clear()
             return True

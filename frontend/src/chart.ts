@@ -1,0 +1,343 @@
+// One chart card: its DOM, its data (fetched from /api/scalars), its uPlot plot, zoom state and test hooks.
+
+import uPlot from "uplot";
+import { downloadUrl, fetchScalars, type ScalarsResponse } from "./api";
+import { currentTheme, scalesAndAxes, type Theme } from "./axes";
+import { withAlpha } from "./colors";
+import { debounce } from "./debounce";
+import { element } from "./dom";
+import { outlierRange, toPlotData, type RunLine } from "./series";
+import type { Settings } from "./settings";
+import { tooltipPlugin } from "./tooltip";
+import { zoomPlugin } from "./zoom";
+
+type Range = { min: number; max: number };
+
+/** `window.lightboard`: what browser tests and the benchmark read. */
+export interface Hooks {
+  charts: Map<string, { plot: uPlot; response: ScalarsResponse }>;
+  drawnAt: Map<string, number>;
+  ready: boolean;
+}
+
+/** What a chart needs from the dashboard. */
+export interface ChartContext {
+  settings: Settings;
+  hooks: Hooks;
+  /** Generation of the latest data the server reported: a newer one than a chart's data means refetch. */
+  generation(): number;
+  /** The selected runs among a tag's runs, or null for all of them. */
+  selectedAmong(runs: readonly string[]): string[] | null;
+}
+
+type State = "empty" | "loading" | "drawn" | "error";
+
+const sameRange = (a: Range | null, b: Range | null) =>
+  a === b || (!!a && !!b && Math.abs(a.min - b.min) <= 1e-9 * Math.abs(b.max - b.min) && Math.abs(a.max - b.max) <= 1e-9 * Math.abs(b.max - b.min));
+
+export class Chart {
+  readonly el: HTMLDivElement;
+  /** In or near the viewport (set by the dashboard's IntersectionObserver): only such charts fetch and draw. */
+  visible = false;
+
+  private readonly plotEl: HTMLDivElement;
+  private readonly message: HTMLDivElement;
+  private readonly csv: HTMLAnchorElement;
+  private readonly json: HTMLAnchorElement;
+  private readonly resizer = new ResizeObserver(() => this.resize());
+
+  private plot: uPlot | null = null;
+  /** Settings the plot was built with; the plot is rebuilt when they differ. */
+  private plotShape = "";
+  private response: ScalarsResponse | null = null;
+  /** The x range `response` was fetched for (null: the whole data). */
+  private responseRange: Range | null = null;
+  private lines: RunLine[] = [];
+  private fixedY: [number, number] | null = null;
+
+  /** The visible x range when zoomed, null for the whole data. */
+  private zoom: Range | null = null;
+  /** x extent of the last whole-data response: what zooming out returns to. */
+  private extent: Range | null = null;
+  /** Identifies the request behind the data shown, and the one in flight. */
+  private loadedKey = "";
+  private pendingKey = "";
+  private controller: AbortController | null = null;
+  private fetchedPoints = 0;
+  /** True while this code (not the user) sets the plot's data and scales. */
+  private applying = false;
+  /** Display settings changed while the chart was off screen: rebuild the plot when it comes back. */
+  private stale = false;
+  private readonly refetchSoon = debounce(() => void this.refresh(), 150);
+  private readonly refetchWider = debounce(() => void this.refresh(true), 150);
+
+  constructor(
+    readonly tag: string,
+    /** Runs having this tag, from /api/scalars/tags. */
+    public runs: string[],
+    private readonly ctx: ChartContext,
+  ) {
+    this.el = element("div", "chart");
+    this.el.dataset.tag = tag;
+    this.setState("empty");
+
+    const head = element("div", "chart-head");
+    const title = element("h3", "chart-title");
+    title.title = tag;
+    const slash = tag.indexOf("/");
+    if (slash >= 0) title.append(element("span", "chart-prefix", tag.slice(0, slash + 1)));
+    title.append(tag.slice(slash + 1));
+    this.csv = element("a", "download-csv", "CSV");
+    this.json = element("a", "download-json", "JSON");
+    for (const a of [this.csv, this.json]) {
+      a.download = "";
+      a.title = `Download every point of this chart as ${a.textContent}`;
+    }
+    const expand = element("button", "chart-expand", "⤢");
+    expand.type = "button";
+    expand.title = "Expand";
+    expand.setAttribute("aria-pressed", "false");
+    expand.addEventListener("click", () => {
+      const on = this.el.classList.toggle("expanded");
+      expand.setAttribute("aria-pressed", String(on));
+      expand.title = on ? "Shrink" : "Expand";
+      this.el.scrollIntoView({ block: "nearest" });
+    });
+    const badge = element("span", "chart-badge", "downsampled");
+    badge.title = "More points than pixels: each bucket's extremes are shown, spikes included. Zoom in for every point.";
+    head.append(title, badge, this.csv, this.json, expand);
+
+    const body = element("div", "chart-body");
+    this.plotEl = element("div", "chart-plot");
+    this.message = element("div", "chart-message");
+    body.append(this.plotEl, this.message);
+    this.el.append(head, body);
+    this.updateDownloads();
+  }
+
+  /**
+   * Fetches and draws this chart's data if it is visible and what it shows is out of date (other settings, runs,
+   * zoom or generation). `force` refetches anyway.
+   */
+  async refresh(force = false): Promise<void> {
+    this.updateDownloads();
+    if (!this.visible) return;
+    if (this.stale && this.response) this.draw();
+    const runs = this.ctx.selectedAmong(this.runs);
+    if (runs && runs.length === 0) {
+      this.showNoRuns();
+      return;
+    }
+    const { x, smoothing } = this.ctx.settings;
+    const key = JSON.stringify([runs, x, smoothing, this.zoom, this.ctx.generation()]);
+    if (!force && (key === this.loadedKey || key === this.pendingKey)) return;
+
+    this.controller?.abort();
+    const controller = (this.controller = new AbortController());
+    this.pendingKey = key;
+    this.setState("loading");
+    const points = Math.min(10000, Math.max(100, Math.round(this.plotEl.clientWidth || 600)));
+    const range = this.zoom;
+    let response: ScalarsResponse;
+    try {
+      response = await fetchScalars({ tag: this.tag, runs, x, smoothing, range, points }, controller.signal);
+    } catch (e) {
+      if (controller.signal.aborted) return; // superseded by a newer request
+      this.controller = null;
+      this.pendingKey = this.loadedKey = "";
+      this.showError(e instanceof Error ? e.message : String(e));
+      return;
+    }
+    if (controller.signal.aborted) return;
+    this.controller = null;
+    this.pendingKey = "";
+    this.loadedKey = key;
+    this.fetchedPoints = points;
+    response.series.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+    this.response = response;
+    this.responseRange = range;
+    this.draw();
+  }
+
+  /** Display-only settings changed (log scale, outliers, theme): rebuild now if on screen, else when back. */
+  restyle(): void {
+    this.stale = true;
+    if (this.visible && this.response) this.draw();
+  }
+
+  /** Forgets the zoom (the x units changed). */
+  resetZoom(): void {
+    this.zoom = null;
+    this.extent = null;
+    this.refetchSoon.cancel();
+  }
+
+  destroy(): void {
+    this.controller?.abort();
+    this.refetchSoon.cancel();
+    this.refetchWider.cancel();
+    this.resizer.disconnect();
+    this.plot?.destroy();
+    this.ctx.hooks.charts.delete(this.tag);
+    this.ctx.hooks.drawnAt.delete(this.tag);
+    this.el.remove();
+  }
+
+  private draw(): void {
+    const response = this.response;
+    if (!response) return;
+    this.stale = false;
+    const { logY, ignoreOutliers } = this.ctx.settings;
+    const { lines, data } = toPlotData(response, logY);
+    this.lines = lines;
+    const xs = data[0];
+    if (!this.responseRange) this.extent = xs.length > 0 ? { min: xs[0], max: xs[xs.length - 1] } : null;
+    this.fixedY = ignoreOutliers ? outlierRange(lines, logY) : null;
+    this.message.textContent = "";
+    this.el.classList.toggle("downsampled", response.series.some((s) => !s.full));
+
+    const theme = currentTheme();
+    const shape = JSON.stringify([response.x, lines.map((l) => l.run), logY, theme]);
+    if (!this.plot || shape !== this.plotShape) {
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(response, lines, theme), [[]], this.plotEl);
+      this.plotShape = shape;
+      this.resizer.observe(this.plotEl);
+    }
+    const plot = this.plot;
+    // batch() commits synchronously, so the setScale hook runs while `applying` is still set.
+    this.applying = true;
+    try {
+      plot.batch(() => {
+        plot.setData(data, !this.zoom);
+        if (this.zoom) plot.setScale("x", { ...this.zoom });
+      });
+    } finally {
+      this.applying = false;
+    }
+  }
+
+  private options(response: ScalarsResponse, lines: RunLine[], theme: Theme): uPlot.Options {
+    const n = lines.length;
+    const { logY } = this.ctx.settings;
+    const series: uPlot.Series[] = [{}];
+    for (const l of lines) {
+      series.push({ label: l.run, stroke: withAlpha(l.color, 0.25), width: 1, points: { show: false } });
+    }
+    for (const l of lines) series.push({ label: `${l.run} (smoothed)`, stroke: l.color, width: 2 });
+    return {
+      width: Math.max(100, this.plotEl.clientWidth),
+      height: Math.max(100, this.plotEl.clientHeight),
+      ...scalesAndAxes(response.x, logY, theme, () => this.fixedY),
+      series,
+      legend: { show: false },
+      padding: [10, 14, 0, 0],
+      cursor: {
+        drag: { x: true, y: false, dist: 5 },
+        // A hover dot on the smoothed lines only.
+        points: { size: (_u, i) => (i > n ? 7 : 0), width: (_u, i) => (i > n ? 2 : 0) },
+      },
+      plugins: [
+        tooltipPlugin(() => this.lines),
+        zoomPlugin({
+          wheelZooms: () => this.el.classList.contains("expanded"),
+          extent: () => this.extent,
+          reset: () => this.resetToWhole(),
+        }),
+      ],
+      hooks: {
+        setScale: [(u, key) => key === "x" && this.onScale(u)],
+        draw: [(u) => this.onDrawn(u)],
+      },
+    };
+  }
+
+  /** The x scale changed. Unless this code did it, the user zoomed or panned: fetch that range's detail. */
+  private onScale(u: uPlot): void {
+    const { min, max } = u.scales.x;
+    if (this.applying || min == null || max == null) return;
+    const ext = this.extent;
+    const whole = !!ext && min <= ext.min && max >= ext.max;
+    const zoom = whole ? null : { min, max };
+    if (sameRange(zoom, this.zoom)) return;
+    this.zoom = zoom;
+    this.refetchSoon();
+  }
+
+  /** Double-click: show the whole data at once (what is loaded), then fetch it at the right resolution. */
+  private resetToWhole(): void {
+    if (!this.zoom) return;
+    this.zoom = null;
+    const plot = this.plot;
+    if (plot && this.extent) {
+      this.applying = true;
+      try {
+        plot.batch(() => plot.setScale("x", { ...this.extent! }));
+      } finally {
+        this.applying = false;
+      }
+    }
+    this.refetchSoon.cancel();
+    void this.refresh();
+  }
+
+  /** uPlot drew: publish what is on screen for tests and the benchmark. */
+  private onDrawn(u: uPlot): void {
+    const r = this.response;
+    if (!r || u !== this.plot) return;
+    this.setState("drawn");
+    const d = this.el.dataset;
+    d.series = String(r.series.length);
+    d.points = String(r.series.reduce((sum, s) => sum + s.value.length, 0));
+    d.generation = String(r.generation);
+    d.smoothing = String(r.smoothing);
+    this.ctx.hooks.charts.set(this.tag, { plot: u, response: r });
+    this.ctx.hooks.drawnAt.set(this.tag, performance.now());
+  }
+
+  private resize(): void {
+    const plot = this.plot;
+    const width = this.plotEl.clientWidth;
+    const height = this.plotEl.clientHeight;
+    if (!plot || width === 0 || height === 0) return;
+    if (width !== plot.width || height !== plot.height) plot.setSize({ width, height });
+    // Grown well past the resolution of downsampled data (e.g. expanded): fetch more points.
+    if (this.response?.series.some((s) => !s.full) && width > this.fetchedPoints * 1.25) this.refetchWider();
+  }
+
+  private setState(state: State): void {
+    this.el.dataset.state = state;
+  }
+
+  private updateDownloads(): void {
+    const runs = this.ctx.selectedAmong(this.runs);
+    this.csv.href = downloadUrl(this.tag, runs, "csv");
+    this.json.href = downloadUrl(this.tag, runs, "json");
+  }
+
+  private showNoRuns(): void {
+    this.controller?.abort();
+    this.controller = null;
+    this.pendingKey = this.loadedKey = "";
+    this.response = null;
+    this.lines = [];
+    this.plot?.destroy();
+    this.plot = null;
+    this.ctx.hooks.charts.delete(this.tag);
+    this.message.textContent = "No selected run has this tag";
+    this.setState("drawn");
+    const d = this.el.dataset;
+    d.series = d.points = "0";
+    d.generation = String(this.ctx.generation());
+    d.smoothing = String(this.ctx.settings.smoothing);
+  }
+
+  private showError(text: string): void {
+    this.setState("error");
+    this.message.replaceChildren(element("span", "", `Could not load: ${text}`));
+    const retry = element("button", "retry", "Retry");
+    retry.type = "button";
+    retry.addEventListener("click", () => void this.refresh(true));
+    this.message.append(retry);
+  }
+}

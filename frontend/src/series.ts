@@ -1,0 +1,88 @@
+// Turns an /api/scalars response into uPlot's column data: one shared x column, then a faint raw-value column
+// per run, then a solid smoothed column per run (so every smoothed line is drawn above every raw line).
+
+import uPlot from "uplot";
+import type { ScalarsResponse } from "./api";
+import { runColor } from "./colors";
+
+/** One run's points as drawn, kept for the tooltip. */
+export interface RunLine {
+  run: string;
+  color: string;
+  /** x of each point in the chart's units (step, seconds since start, or epoch seconds); ascending. */
+  x: number[];
+  step: number[];
+  wallTime: number[];
+  startTime: number;
+  value: (number | null)[];
+  smoothed: (number | null)[];
+}
+
+interface PlotData {
+  lines: RunLine[];
+  data: uPlot.AlignedData;
+}
+
+function xOf(response: ScalarsResponse, i: number): number[] {
+  const s = response.series[i];
+  switch (response.x) {
+    case "step":
+      return s.step;
+    case "relative":
+      return s.wall_time.map((t) => t - s.start_time);
+    case "wall":
+      return s.wall_time;
+  }
+}
+
+/** A log axis cannot place zero or negative values: they become gaps, like NaNs. */
+const positiveOnly = (values: (number | null)[]) => values.map((v) => (v !== null && v > 0 ? v : null));
+
+export function toPlotData(response: ScalarsResponse, logY: boolean): PlotData {
+  const lines: RunLine[] = response.series.map((s, i) => ({
+    run: s.run,
+    color: runColor(s.run),
+    x: xOf(response, i),
+    step: s.step,
+    wallTime: s.wall_time,
+    startTime: s.start_time,
+    value: s.value,
+    smoothed: s.smoothed,
+  }));
+  // uPlot.join merges the runs' x values into one column. Where a run has no point at some x it puts
+  // `undefined`, which lines skip over, while the server's nulls (NaN/inf) stay null, which break lines
+  // (spanGaps stays false). So runs logged at different steps draw continuous lines and NaNs still show as gaps.
+  const tables: uPlot.AlignedData[] = lines.map((l) =>
+    logY ? [l.x, positiveOnly(l.value), positiveOnly(l.smoothed)] : [l.x, l.value, l.smoothed],
+  );
+  const joined = tables.length > 0 ? uPlot.join(tables) : [[]];
+  const raw = lines.map((_, i) => joined[1 + 2 * i]);
+  const smoothed = lines.map((_, i) => joined[2 + 2 * i]);
+  return { lines, data: [joined[0], ...raw, ...smoothed] as uPlot.AlignedData };
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, sorted.length - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/**
+ * The y range TensorBoard's "ignore outliers" shows: the 5th to 95th percentile of every drawn value (raw and
+ * smoothed), padded by a fifth of its span on each side. Null when nothing finite is drawn.
+ */
+export function outlierRange(lines: RunLine[], logY: boolean): [number, number] | null {
+  const values: number[] = [];
+  for (const l of lines) {
+    for (const column of [l.value, l.smoothed]) {
+      for (const v of column) if (v !== null && (!logY || v > 0)) values.push(logY ? Math.log10(v) : v);
+    }
+  }
+  if (values.length === 0) return null;
+  const sorted = Float64Array.from(values).sort();
+  const lo = quantile(sorted, 0.05);
+  const hi = quantile(sorted, 0.95);
+  const pad = (hi - lo) * 0.2;
+  return logY ? [10 ** (lo - pad), 10 ** (hi + pad)] : [lo - pad, hi + pad];
+}
