@@ -44,6 +44,8 @@ CHROMIUM_FLAGS = [
     "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
 TIMEOUT_S = 120
+SETTLE_S = 0.5
+"""Pause after opening a tab, so that the browser is idle when a timing starts."""
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -90,6 +92,8 @@ def time_to_first_chart(browser: Any, logdir: str, runs: int) -> float:
     """Seconds from starting ``lightboard serve`` to the chart of :data:`TAG` drawn for all ``runs``."""
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
+        page.goto("about:blank")
+        time.sleep(SETTLE_S)  # the new tab's renderer starts up before the clock does
         started = time.perf_counter()
         with process(serve_command(logdir)) as server:
             url = served_url(server)

@@ -1,4 +1,4 @@
-// Typed access to the `lightboard serve` JSON API (all GET, same origin).
+// Typed access to the `lightboard serve` API (all GET, same origin): JSON, and charts in the binary layout.
 
 export type XAxis = "step" | "relative" | "wall";
 
@@ -64,10 +64,11 @@ export class ApiError extends Error {
   }
 }
 
-async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+/** A successful answer to `url`, or an ApiError with the server's message. */
+async function request(url: string, signal: AbortSignal | undefined, accept: string): Promise<Response> {
   let res: Response;
   try {
-    res = await fetch(url, { signal, headers: { Accept: "application/json" } });
+    res = await fetch(url, { signal, headers: { Accept: accept } });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError("cannot reach the lightboard server", 0);
@@ -84,12 +85,22 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
     }
     throw new ApiError(`${res.status}: ${message}`, res.status);
   }
+  return res;
+}
+
+/** The body of a successful answer, read by `read`; an ApiError when it breaks off. */
+async function body<T>(res: Response, signal: AbortSignal | undefined, read: (res: Response) => Promise<T>) {
   try {
-    return (await res.json()) as T;
+    return await read(res);
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError("the server sent an incomplete response", 0);
   }
+}
+
+async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
+  const res = await request(url, signal, "application/json");
+  return body(res, signal, (r) => r.json() as Promise<T>);
 }
 
 export const fetchRuns = (signal?: AbortSignal) => getJson<RunsResponse>("/api/runs", signal);
@@ -111,11 +122,44 @@ function scalarsUrl(q: ScalarsQuery): string {
     params.set("xmin", String(q.range.min));
     params.set("xmax", String(q.range.max));
   }
+  params.set("format", "binary");
   return `/api/scalars?${params}`;
 }
 
-export const fetchScalars = (q: ScalarsQuery, signal?: AbortSignal) =>
-  getJson<ScalarsResponse>(scalarsUrl(q), signal);
+const finiteOrNull = (column: Float64Array) => Array.from(column, (v) => (Number.isFinite(v) ? v : null));
+
+/**
+ * Decodes the binary chart answer (see the server's lightboard/serve/encode.py): a little-endian uint32 n, n
+ * bytes of JSON (the answer without its columns, each series with its `length`), zeros up to a multiple of 8,
+ * then per series `length` float64 each of step, wall_time, value, smoothed. Float64Array reads the platform's
+ * byte order, little-endian on every platform a browser runs on.
+ */
+export function decodeScalars(buffer: ArrayBuffer): ScalarsResponse {
+  const size = new DataView(buffer).getUint32(0, true);
+  const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size))) as Omit<
+    ScalarsResponse,
+    "series"
+  > & { series: (Omit<ScalarSeries, "step" | "wall_time" | "value" | "smoothed"> & { length: number })[] };
+  let offset = 4 + size + ((8 - ((4 + size) % 8)) % 8);
+  const column = (length: number) => {
+    const values = new Float64Array(buffer, offset, length);
+    offset += 8 * length;
+    return values;
+  };
+  const series = header.series.map(({ length, ...head }) => ({
+    ...head,
+    step: Array.from(column(length)),
+    wall_time: Array.from(column(length)),
+    value: finiteOrNull(column(length)),
+    smoothed: finiteOrNull(column(length)),
+  }));
+  return { ...header, series };
+}
+
+export async function fetchScalars(q: ScalarsQuery, signal?: AbortSignal): Promise<ScalarsResponse> {
+  const res = await request(scalarsUrl(q), signal, "application/octet-stream");
+  return decodeScalars(await body(res, signal, (r) => r.arrayBuffer()));
+}
 
 export function downloadUrl(tag: string, runs: string[] | null, format: "csv" | "json"): string {
   const params = tagAndRuns(tag, runs);

@@ -22,11 +22,13 @@ export class Poller {
 
   private async tick(): Promise<void> {
     try {
-      const runs = await fetchRuns();
-      if (runs.generation !== this.generation || this.failing) {
-        const tags = await fetchTags();
-        this.generation = runs.generation;
-        this.onData(runs, tags);
+      if (this.generation < 0 || this.failing) {
+        // Nothing shown yet (or maybe stale): ask for both at once rather than one after the other.
+        const [runs, tags] = await Promise.all([fetchRuns(), fetchTags()]);
+        this.show(runs, tags);
+      } else {
+        const runs = await fetchRuns();
+        if (runs.generation !== this.generation) this.show(runs, await fetchTags());
       }
       this.failing = false;
       this.banner.hidden = true;
@@ -39,5 +41,12 @@ export class Poller {
       this.banner.hidden = false;
     }
     window.setTimeout(() => void this.tick(), INTERVAL_MS);
+  }
+
+  /** Hands over `runs` and `tags`; when they were read at different generations, the older one counts, so
+   * that the next tick fetches the tags again. */
+  private show(runs: RunsResponse, tags: TagsResponse): void {
+    this.generation = Math.min(runs.generation, tags.generation);
+    this.onData(runs, tags);
   }
 }

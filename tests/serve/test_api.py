@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import pathlib
+import struct
 
 import numpy as np
 import pandas as pd
@@ -136,3 +137,54 @@ def test_download_errors(client: TestClient) -> None:
     }
     answer = client.get("/api/scalars/download", params={"tag": "train/loss", "run": "../../etc"})
     assert answer.status_code == 404 and answer.json() == {"error": "no run '../../etc'"}
+
+
+def decode_binary(body: bytes) -> dict:
+    """The binary chart layout, decoded as its documentation (OpenAPI, lightboard.serve.encode) says."""
+    (size,) = struct.unpack_from("<I", body)
+    header = json.loads(body[4 : 4 + size])
+    offset = 4 + size + (-(4 + size) % 8)
+    assert all(byte == 0 for byte in body[4 + size : offset])
+    for series in header["series"]:
+        for column in ("step", "wall_time", "value", "smoothed"):
+            series[column] = np.frombuffer(body, "<f8", series["length"], offset)
+            offset += 8 * series["length"]
+    assert offset == len(body)
+    return header
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"tag": "train/loss", "points": 100},
+        {"tag": "train/loss", "run": "exp1", "x": "wall", "xmin": 1_040, "xmax": 1_060},
+        {"tag": "train/lr", "smoothing": 0.9},
+    ],
+)
+def test_binary_charts_hold_the_json_answer(client: TestClient, params: dict) -> None:
+    as_json = client.get("/api/scalars", params=params).json()
+    answer = client.get("/api/scalars", params={**params, "format": "binary"})
+    assert answer.headers["content-type"] == "application/octet-stream"
+    binary = decode_binary(answer.content)
+    assert {key: value for key, value in binary.items() if key != "series"} == {
+        key: value for key, value in as_json.items() if key != "series"
+    }
+    for ours, theirs in zip(binary["series"], as_json["series"], strict=True):
+        assert ours["length"] == len(theirs["step"])
+        for key in ("run", "count", "full", "start_time"):
+            assert ours[key] == theirs[key]
+        np.testing.assert_array_equal(ours["step"], theirs["step"])
+        np.testing.assert_array_equal(ours["wall_time"], theirs["wall_time"])
+        for column in ("value", "smoothed"):  # JSON's nulls are the binary's non-finite values
+            expected = np.array([np.nan if value is None else value for value in theirs[column]])
+            np.testing.assert_array_equal(np.where(np.isfinite(ours[column]), ours[column], np.nan), expected)
+
+
+def test_binary_keeps_nan_and_infinity(client: TestClient) -> None:
+    params = {"tag": "train/loss", "run": "exp1", "xmin": 6_990, "xmax": 7_010, "format": "binary"}
+    (series,) = decode_binary(client.get("/api/scalars", params=params).content)["series"]
+    values = dict(zip(series["step"].tolist(), series["value"].tolist(), strict=True))
+    assert values[7_000] == np.inf and np.isfinite(values[6_999])
+    assert client.get("/api/scalars", params={"tag": "train/loss", "format": "xml"}).json() == {
+        "error": "argument 'format' must be one of json, binary, got 'xml'"
+    }

@@ -87,7 +87,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.reload_interval < 0:
         raise CliError(f"--reload-interval must be 0 or more seconds, got {args.reload_interval}", USAGE)
-    source = LiveLogdir(args.logdir, args.restarts)  # starts reading now, while the server starts
+    source = LiveLogdir(args.logdir, args.restarts)  # read once the server listens (it answers the page meanwhile)
     uvicorn = require("uvicorn", "serve", "lightboard serve")
     from lightboard.serve.app import create_app
 

@@ -7,7 +7,6 @@ computed on the reader's thread (:class:`~lightboard.serve.source.LiveLogdir`), 
 from __future__ import annotations
 
 import io
-import json
 import math
 import re
 from typing import Any
@@ -17,12 +16,14 @@ from starlette.responses import Response
 
 from lightboard.cli import writers
 from lightboard.serve import views
+from lightboard.serve.encode import chart_binary, chart_json, json_bytes
 from lightboard.serve.openapi import document
 from lightboard.serve.source import LiveLogdir
 
 MAX_POINTS = 10_000
 """The most x buckets a chart may ask for."""
 DOWNLOAD_FORMATS = ("csv", "json")
+CHART_FORMATS = ("json", "binary")
 
 
 class BadArgument(ValueError):
@@ -30,11 +31,7 @@ class BadArgument(ValueError):
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(_encode(body), status, media_type="application/json")
-
-
-def _encode(body: Any) -> bytes:
-    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    return Response(json_bytes(body), status, media_type="application/json")
 
 
 def error(status: int, message: str) -> Response:
@@ -80,7 +77,8 @@ async def scalar_tags(request: Request) -> Response:
 
 
 async def scalars(request: Request) -> Response:
-    """``GET /api/scalars``: one chart's series, downsampled to their min/max envelope, smoothed on all points."""
+    """``GET /api/scalars``: one chart's series, downsampled to their min/max envelope, smoothed on all points
+    (JSON, or the binary layout of :mod:`lightboard.serve.encode` with ``format=binary``)."""
     try:
         tag = _one(request, "tag")
         names = request.query_params.getlist("run")
@@ -95,20 +93,24 @@ async def scalars(request: Request) -> Response:
         points = _number(request, "points", 1000, 1, MAX_POINTS)
         if points != int(points):
             raise BadArgument(f"argument 'points' must be a whole number, got {points}")
+        form = _one(request, "format", "json")
+        if form not in CHART_FORMATS:
+            raise BadArgument(f"argument 'format' must be one of {', '.join(CHART_FORMATS)}, got {form!r}")
     except BadArgument as bad:
         return error(400, str(bad))
+    encode = chart_binary if form == "binary" else chart_json
 
     def chart(logdir: Any) -> bytes:
         chosen = views.chosen_runs(logdir, tag, names)
         series = views.scalar_chart(chosen, tag, x, smoothing, lo, hi, int(points))
-        return _encode({"tag": tag, "x": x, "smoothing": smoothing, "generation": source.generation, "series": series})
+        return encode({"tag": tag, "x": x, "smoothing": smoothing, "generation": source.generation}, series)
 
     source = _source(request)
     try:
         _, body = await source.query(chart)
     except views.NotFound as missing:
         return error(404, str(missing))
-    return Response(body, media_type="application/json")
+    return Response(body, media_type="application/octet-stream" if form == "binary" else "application/json")
 
 
 async def download(request: Request) -> Response:

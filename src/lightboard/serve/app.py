@@ -71,6 +71,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        source.start()
         follower = asyncio.create_task(source.follow(reload_interval)) if reload_interval > 0 else None
         try:
             yield

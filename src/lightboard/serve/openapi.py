@@ -145,9 +145,23 @@ _PATHS: dict[str, Any] = {
                     "How many x buckets (about the chart's width in pixels).",
                     {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
                 ),
+                _query(
+                    "format",
+                    "json, or binary: a uint32 little-endian length n, n bytes of the JSON answer whose series "
+                    "carry `length` instead of their columns, zero bytes to a multiple of 8, then per series "
+                    "`length` little-endian float64 each of step, wall_time, value, smoothed (NaN and "
+                    "infinities as they are).",
+                    {"type": "string", "enum": ["json", "binary"], "default": "json"},
+                ),
             ],
             "responses": {
-                "200": _answer("The chart's series", {"$ref": "#/components/schemas/Chart"}),
+                "200": {
+                    "description": "The chart's series",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Chart"}},
+                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    },
+                },
                 **_errors(400, 404),
             },
         }

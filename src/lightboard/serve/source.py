@@ -34,7 +34,13 @@ class LiveLogdir:
         """Grows by one each time a refresh reads new data (new points, files or runs)."""
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lightboard-reader")
         self._cache: dict[Any, Any] = {}
-        self._worker.submit(self._refresh)
+        self._started = False
+
+    def start(self) -> None:
+        """Begin the first read (queries asked before it ends wait for it); later calls do nothing."""
+        if not self._started:
+            self._started = True
+            self._worker.submit(self._refresh)
 
     def _refresh(self) -> bool:
         runs = len(self.logdir)

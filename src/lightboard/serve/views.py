@@ -14,6 +14,8 @@ from lightboard.reader import Logdir, Run, Scalars
 from lightboard.serve import envelope
 from lightboard.serve.smoothing import smooth
 
+COLUMNS = ("step", "wall_time", "value", "smoothed")
+"""The columns of a chart's series, in the order the binary encoding lays them out."""
 X_AXES = ("step", "relative", "wall")
 """The x axes of a scalar chart: the step, seconds since the series' first point, or the wall time."""
 
@@ -77,7 +79,11 @@ def scalar_chart(
     buckets: int = 1000,
 ) -> list[dict[str, Any]]:
     """One chart's series: per run, the points to draw of ``tag`` (see :func:`envelope.select`) with values
-    smoothed on the whole series, sorted by the ``x`` axis and restricted to ``[lo, hi]`` when given."""
+    smoothed on the whole series, sorted by the ``x`` axis and restricted to ``[lo, hi]`` when given.
+
+    Each series is a dict of ``run``, ``count``, ``full``, ``start_time`` and the numpy columns :data:`COLUMNS`
+    (``value`` and ``smoothed`` as float64, NaN and infinities kept).
+    """
     if x not in X_AXES:
         raise ValueError(f"x must be one of {X_AXES}, got {x!r}")
     series = []
@@ -97,10 +103,10 @@ def scalar_chart(
                 "count": len(points),
                 "full": full,
                 "start_time": start,
-                "step": points.step[chosen].tolist(),
-                "wall_time": points.wall_time[chosen].tolist(),
-                "value": _finite_or_none(points.value[chosen]),
-                "smoothed": _finite_or_none(smoothed[chosen]),
+                "step": points.step[chosen],
+                "wall_time": points.wall_time[chosen],
+                "value": points.value[chosen].astype(np.float64),
+                "smoothed": smoothed[chosen],
             }
         )
     return series
@@ -112,14 +118,6 @@ def _axis(points: Scalars, x: str) -> np.ndarray:
     if x == "wall":
         return points.wall_time
     return points.wall_time - points.wall_time[0] if len(points) else points.wall_time
-
-
-def _finite_or_none(values: np.ndarray) -> list[float | None]:
-    """Values as floats, non-finite ones as None (JSON has no NaN or infinity)."""
-    finite = np.isfinite(values)
-    if finite.all():
-        return values.astype(np.float64).tolist()
-    return np.where(finite, values.astype(np.float64), None).tolist()
 
 
 def download_table(runs_: list[Run], tag: str) -> dict[str, Any]:
