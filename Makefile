@@ -39,7 +39,8 @@ lint: venv
 test: lint assets browser
 	$(PY) -m pytest -q
 	@echo "Again without the C extension (its pure-Python twin):"
-	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/reader tests/test_writer.py
+	LIGHTBOARD_PURE_PYTHON=1 $(PY) -m pytest -q tests/events tests/summaries tests/reader tests/test_writer.py \
+		tests/serve/test_smoothing.py tests/serve/test_envelope.py
 
 demo: venv assets
 	$(PY) examples/linear_regression.py --logdir runs/demo

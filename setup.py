@@ -1,7 +1,8 @@
 """Build of lightboard's optional C extensions and of the viewer's web page; the rest is in pyproject.toml.
 
 The extensions speed up the writer thread (its framing loop; the pixel rule and PNG encoding of
-images) and the reader (its scan of records and events into scalar columns). They are
+images), the reader (its scan of records and events into scalar columns) and the viewer (smoothing and
+min/max envelopes). They are
 optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
 pure-Python twin, which is tested too.
 
@@ -48,6 +49,12 @@ setup(
             "lightboard.reader._scan",
             sources=["src/lightboard/reader/_scan.c"],
             depends=["src/lightboard/_crc32c.h"],
+            optional=True,
+            extra_compile_args=["-O3"],
+        ),
+        Extension(
+            "lightboard.serve._series",
+            sources=["src/lightboard/serve/_series.c"],
             optional=True,
             extra_compile_args=["-O3"],
         ),

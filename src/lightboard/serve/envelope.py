@@ -12,6 +12,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lightboard.optional import extension
+
+_native = extension("lightboard.serve._series")
+"""The C loop (``_series.c``), or None: then numpy's reductions below."""
 FULL_FACTOR = 4
 """A range of at most ``FULL_FACTOR * buckets`` points is returned whole."""
 
@@ -44,10 +48,15 @@ def select(
     after = [end] if end < len(x) else []
     if end - start <= FULL_FACTOR * buckets:
         return np.arange(start - len(before), end + len(after)), True
-    window = x[start:end].astype(np.float64)
+    window = np.ascontiguousarray(x[start:end], dtype=np.float64)
     first = window[0] if lo is None else lo
     width = (window[-1] if hi is None else hi) - first
-    bucket = np.minimum(((window - first) * (buckets / width)).astype(np.int64), buckets - 1)
+    scale = buckets / width if width > 0 else 0.0  # no width (one x repeated): one bucket
+    if _native is not None:
+        parts = [np.ascontiguousarray(column[start:end], dtype=np.float64) for column in columns]
+        chosen = np.frombuffer(_native.extremes(window, parts, buckets, first, scale), dtype=np.int64) + start
+        return np.concatenate((before, chosen, after)).astype(np.int64), False
+    bucket = np.minimum(((window - first) * scale).astype(np.int64), buckets - 1)
     starts = np.flatnonzero(np.diff(bucket)) + 1
     starts = np.concatenate(([0], starts))
     segment = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, len(window))))

@@ -7,14 +7,19 @@ TensorBoard's scalars dashboard smooths each series in the browser, point by poi
         if the series is constant or v is not finite: smoothed = v
         else: last = last * w + (1 - w) * v; n += 1; smoothed = last / (1 - w ** n)
 
-This module gives the same numbers for a whole series without a Python loop: the recurrence is unrolled
-in chunks short enough that ``w ** -k`` stays far from overflow, and the chunks are joined by their carries.
+This module gives the same numbers for a whole series with that loop in C (``_series.c``) or, without the
+extension, without a Python loop: the recurrence is unrolled in chunks short enough that ``w ** -k`` stays
+far from overflow, and the chunks are joined by their carries.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from lightboard.optional import extension
+
+_native = extension("lightboard.serve._series")
+"""The C loop (``_series.c``), or None: then the vectorised numpy code below."""
 _CHUNK_RANGE = 1e100
 """Within a chunk the unrolled sum scales terms by up to this factor (far from float64 overflow)."""
 
@@ -27,7 +32,9 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     """
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"smoothing weight must be in [0, 1], got {weight!r}")
-    values = np.asarray(values, dtype=np.float64)
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    if _native is not None:
+        return np.frombuffer(_native.smooth(values, weight), dtype=np.float64)
     smoothed = values.copy()
     if weight == 0.0 or len(values) == 0 or bool(np.all(values == values[0])):
         return smoothed
