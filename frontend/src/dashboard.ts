@@ -25,7 +25,7 @@ export class Dashboard {
 
   constructor(
     private readonly container: HTMLElement,
-    scroller: HTMLElement,
+    private readonly scroller: HTMLElement,
     private readonly notice: HTMLElement,
     private readonly ctx: ChartContext,
   ) {
@@ -48,6 +48,7 @@ export class Dashboard {
     this.loaded = true;
     this.logdir = logdir;
     let changed = false;
+    const created: Chart[] = [];
     for (const [tag, chart] of this.charts) {
       if (!(tag in tags)) {
         this.observer.unobserve(chart.el);
@@ -61,14 +62,30 @@ export class Dashboard {
       if (chart) {
         chart.runs = runs;
       } else {
-        const created = new Chart(tag, runs, this.ctx);
-        this.charts.set(tag, created);
-        this.byElement.set(created.el, created);
+        const chart = new Chart(tag, runs, this.ctx);
+        this.charts.set(tag, chart);
+        this.byElement.set(chart.el, chart);
+        created.push(chart);
         changed = true;
       }
     }
     if (changed) this.layout();
     this.applyFilter();
+    // New cards already on screen fetch now rather than at the observer's first call, a frame or more later.
+    for (const chart of created) {
+      if (this.nearView(chart.el)) {
+        chart.visible = true;
+        void chart.refresh();
+      }
+    }
+  }
+
+  /** Whether `el` is shown and within the observer's margin (a screen's height) of the visible area. */
+  private nearView(el: HTMLElement): boolean {
+    if (el.offsetParent === null) return false;
+    const box = el.getBoundingClientRect();
+    const view = this.scroller.getBoundingClientRect();
+    return box.bottom >= view.top - view.height && box.top <= view.bottom + view.height;
   }
 
   setTagFilter(filter: RegExp | null): void {

@@ -152,7 +152,7 @@ static PyObject *block_from(Column *c, size_t size) {
 
 enum { KIND_UNSET = 0, KIND_SCALAR = 1, KIND_OTHER = 2 };
 
-typedef struct {
+typedef struct Series {
     char *key;
     size_t key_size;
     uint64_t hash;
@@ -162,6 +162,7 @@ typedef struct {
     int doubles; /* the values column holds float64 */
     size_t count;
     Column steps, walls, values;
+    struct Series *after; /* the series seen right after this one last time: loops log tags in a fixed order */
 } Series;
 
 typedef struct {
@@ -209,14 +210,23 @@ static int scanner_grow(Scanner *self) {
 }
 
 /* The series of a tag already seen, or NULL; no allocation and no Python object touched. */
+static int series_is(const Series *s, const unsigned char *key, size_t key_size) {
+    return s && s->key_size == key_size && memcmp(s->key, key, key_size) == 0;
+}
+
 static Series *scanner_find(Scanner *self, const unsigned char *key, size_t key_size) {
     Series *last = self->last;
-    if (last && last->key_size == key_size && memcmp(last->key, key, key_size) == 0) return last;
+    if (series_is(last, key, key_size)) return last;
+    if (last && series_is(last->after, key, key_size)) { /* the usual case: no hashing */
+        self->last = last->after;
+        return self->last;
+    }
     if (!self->capacity) return NULL;
     uint64_t hash = hash_bytes(key, key_size);
     size_t j = (size_t)hash & (self->capacity - 1);
     for (Series *s; (s = self->table[j]); j = (j + 1) & (self->capacity - 1)) {
-        if (s->hash == hash && s->key_size == key_size && memcmp(s->key, key, key_size) == 0) {
+        if (s->hash == hash && series_is(s, key, key_size)) {
+            if (last) last->after = s;
             self->last = s;
             return s;
         }
@@ -246,6 +256,7 @@ static Series *scanner_series(Scanner *self, const unsigned char *key, size_t ke
     while (self->table[j]) j = (j + 1) & (self->capacity - 1);
     self->table[j] = s;
     self->size++;
+    if (self->last) self->last->after = s;
     self->last = s;
     return s;
 }
