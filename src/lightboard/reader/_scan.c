@@ -216,11 +216,11 @@ static int series_is(const Series *s, const unsigned char *key, size_t key_size)
 
 static Series *scanner_find(Scanner *self, const unsigned char *key, size_t key_size) {
     Series *last = self->last;
-    if (series_is(last, key, key_size)) return last;
     if (last && series_is(last->after, key, key_size)) { /* the usual case: no hashing */
         self->last = last->after;
         return self->last;
     }
+    if (series_is(last, key, key_size)) return last;
     if (!self->capacity) return NULL;
     uint64_t hash = hash_bytes(key, key_size);
     size_t j = (size_t)hash & (self->capacity - 1);
