@@ -19,7 +19,7 @@ from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 FRONTEND = "frontend"
-BUNDLE = os.path.join("src", "lightboard", "serve", "static", "app.js")
+BUNDLE = os.path.join("src", "lightboard", "serve", "static", "index.html")
 
 
 class BuildWithPage(build_py):

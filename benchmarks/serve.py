@@ -188,7 +188,7 @@ def section(quick: bool = False, progress: bool = True) -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
 
     twenty, hundred = (QUICK_TWENTY, QUICK_HUNDRED) if quick else (TWENTY, HUNDRED)
-    repeats = 1 if quick else 5
+    repeats = 1 if quick else 9
     started = time.perf_counter()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="lightboard-bench-serve-") as root, sync_playwright() as playwright:

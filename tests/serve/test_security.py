@@ -35,7 +35,7 @@ def test_other_host_names_are_refused_on_loopback(client: TestClient, host: str)
 
 
 def test_no_token_no_data(guarded: TestClient) -> None:
-    for path in ("/", "/api/runs", "/static/app.js", "/api/scalars?tag=train/loss"):
+    for path in ("/", "/api/runs", "/api/scalars?tag=train/loss"):
         answer = guarded.get(path)
         assert answer.status_code == 401 and "a token is needed" in answer.text
     assert guarded.get("/api/runs", params={"token": "wrong"}).status_code == 401
@@ -63,6 +63,7 @@ def test_token_as_bearer_or_query_on_the_api(guarded: TestClient) -> None:
         "/static/..%2f..%2f..%2fetc%2fpasswd",
         "/static/%2e%2e/%2e%2e/pyproject.toml",
         "/static/__init__.py",
+        "/static/index.html",
         "/static/",
         "/../../etc/passwd",
         "/api/../../etc/passwd",

@@ -1,10 +1,9 @@
-"""The viewer's ASGI application: the page and its assets, the JSON API, and the logdir followed live."""
+"""The viewer's ASGI application: the page (one self-contained file), the JSON API, and the logdir followed live."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections.abc import AsyncIterator
 from importlib import resources
 from typing import Any
@@ -18,19 +17,14 @@ from lightboard.serve import api
 from lightboard.serve.security import LOOPBACK_NAMES, Guard
 from lightboard.serve.source import LiveLogdir
 
-ASSETS = {"index.html": "text/html", "app.js": "text/javascript", "app.css": "text/css"}
-"""The frontend's files, built into ``lightboard/serve/static`` by ``make`` (``npm run build``)."""
+PAGE = "index.html"
+"""The page, script and styles inline, built into ``lightboard/serve/static`` by ``make`` (``npm run build``)."""
 
 
-def load_assets() -> dict[str, tuple[bytes, str]]:
-    """``{name: (content, media type)}`` of the built frontend; empty when it was not built."""
-    folder = resources.files("lightboard.serve") / "static"
-    assets = {}
-    for name, media in ASSETS.items():
-        path = folder / name
-        if path.is_file():
-            assets[name] = (path.read_bytes(), media)
-    return assets if len(assets) == len(ASSETS) else {}
+def load_page() -> bytes | None:
+    """The built page, or None when it was not built."""
+    path = resources.files("lightboard.serve") / "static" / PAGE
+    return path.read_bytes() if path.is_file() else None
 
 
 def create_app(
@@ -48,26 +42,16 @@ def create_app(
             host (against DNS rebinding).
         reload_interval: seconds between refreshes of the logdir; 0 reads it once.
     """
-    assets = load_assets()
+    content = load_page()
 
-    def asset(name: str) -> Response:
-        if name not in ASSETS:
-            return Response("not found\n", 404, media_type="text/plain")
-        if not assets:
+    async def page(request: Request) -> Response:
+        if content is None:
             return Response(
-                "lightboard's web assets were not built: run `make` (it runs `npm run build` in frontend/)\n",
+                "lightboard's web page was not built: run `make` (it runs `npm run build` in frontend/)\n",
                 503,
                 media_type="text/plain",
             )
-        content, media = assets[name]
-        etag = '"' + hashlib.sha1(content).hexdigest()[:16] + '"'
-        return Response(content, media_type=media, headers={"Cache-Control": "no-cache", "ETag": etag})
-
-    async def page(request: Request) -> Response:
-        return asset("index.html")
-
-    async def static(request: Request) -> Response:
-        return asset(request.path_params["name"])
+        return Response(content, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -83,7 +67,6 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/", page),
-            Route("/static/{name}", static),
             Route("/api/runs", api.runs),
             Route("/api/scalars/tags", api.scalar_tags),
             Route("/api/scalars", api.scalars),
