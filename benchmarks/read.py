@@ -104,6 +104,14 @@ def load_lightboard(logdir: str) -> int:
     return sum(len(run.scalars(tag)) for run in read for tag in run.scalar_tags())
 
 
+def load_lightboard_threads(logdir: str) -> int:
+    """``lightboard.read(logdir, threads=os.cpu_count())``: runs read at once (as ``lightboard serve`` does)."""
+    import lightboard
+
+    read = lightboard.read(logdir, threads=os.cpu_count() or 1)
+    return sum(len(run.scalars(tag)) for run in read for tag in run.scalar_tags())
+
+
 def load_lightboard_pandas(logdir: str) -> int:
     """``lightboard.read(...).scalars_frame()``: one tidy pandas DataFrame of every scalar."""
     import lightboard
@@ -154,6 +162,7 @@ class Reader:
 
 READERS: list[Reader] = [
     Reader(LIGHTBOARD, "lightboard.read → numpy", load_lightboard, peer=False),
+    Reader("lightboard_threads", "lightboard.read(threads=cores) → numpy", load_lightboard_threads, peer=False),
     Reader("lightboard_pandas", "lightboard.read → scalars_frame()", load_lightboard_pandas, peer=False),
     Reader(
         "lightboard_pure_python",

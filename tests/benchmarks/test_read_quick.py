@@ -13,8 +13,11 @@ from types import ModuleType
 import pytest
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
-READERS = {"lightboard", "lightboard_pandas", "lightboard_pure_python", "event_accumulator", "tbparse", "data_server"}
-FAST = {"lightboard", "lightboard_pandas", "data_server"}
+READERS = {
+    "lightboard", "lightboard_threads", "lightboard_pandas", "lightboard_pure_python", "event_accumulator", "tbparse",
+    "data_server",
+}  # fmt: skip
+FAST = {"lightboard", "lightboard_threads", "lightboard_pandas", "data_server"}
 
 
 def load_module() -> ModuleType:
