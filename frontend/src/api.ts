@@ -13,6 +13,8 @@ export interface RunInfo {
 export interface RunsResponse {
   generation: number;
   logdir: string;
+  /** Why the server's last read of the logdir failed (it retries), or null. */
+  error: string | null;
   runs: RunInfo[];
 }
 
@@ -28,8 +30,8 @@ export interface ScalarSeries {
   count: number;
   /** True when every point of the requested range is in the arrays. */
   full: boolean;
-  /** First wall_time of this run's tag: relative x = wall_time - start_time. */
-  start_time: number;
+  /** First finite wall_time of this run's tag (null if none): relative x = wall_time - start_time. */
+  start_time: number | null;
   step: number[];
   wall_time: number[];
   /** null where the value is NaN or ±inf. */

@@ -156,7 +156,12 @@ export class Chart {
     response.series.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
     this.response = response;
     this.responseRange = range;
-    this.draw();
+    try {
+      this.draw();
+    } catch (e) {
+      this.loadedKey = "";
+      this.showError(e instanceof Error ? e.message : String(e));
+    }
   }
 
   /** Display-only settings changed (log scale, outliers, theme): rebuild now if on screen, else when back. */
@@ -284,7 +289,8 @@ export class Chart {
   /** uPlot drew: publish what is on screen for tests and the benchmark. */
   private onDrawn(u: uPlot): void {
     const r = this.response;
-    if (!r || u !== this.plot) return;
+    // A redraw of the last plot (zoom, resize) under an error message keeps the error showing.
+    if (!r || u !== this.plot || this.el.dataset.state === "error") return;
     this.setState("drawn");
     const d = this.el.dataset;
     d.series = String(r.series.length);

@@ -50,7 +50,7 @@ export class Dashboard {
     let changed = false;
     const created: Chart[] = [];
     for (const [tag, chart] of this.charts) {
-      if (!(tag in tags)) {
+      if (!Object.prototype.hasOwnProperty.call(tags, tag)) {
         this.observer.unobserve(chart.el);
         chart.destroy();
         this.charts.delete(tag);

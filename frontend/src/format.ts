@@ -27,6 +27,7 @@ export function formatStep(v: number): string {
  * tick or a tooltip needs.
  */
 export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return "–"; // a point logged without a wall time
   const sign = seconds < 0 ? "-" : "";
   let s = Math.abs(seconds);
   if (s < 60) return sign + (s < 10 ? String(Math.round(s * 100) / 100) : String(Math.round(s * 10) / 10)) + "s";
@@ -50,6 +51,7 @@ export const DURATION_INCREMENTS = [
 
 /** Epoch seconds as local "2024-05-01 13:45:07". */
 export function formatDate(epochSeconds: number): string {
+  if (!Number.isFinite(epochSeconds)) return "–";
   const d = new Date(epochSeconds * 1000);
   const p = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;

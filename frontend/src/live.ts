@@ -9,6 +9,8 @@ export class Poller {
   /** Generation of the data last handed to `onData`; -1 before the first. */
   generation = -1;
   private failing = false;
+  /** The server's last read failure, from the latest /api/runs. */
+  private readError: string | null = null;
 
   /** `onData` runs on the first answer, whenever new data was read, and after the server comes back. */
   constructor(
@@ -25,13 +27,16 @@ export class Poller {
       if (this.generation < 0 || this.failing) {
         // Nothing shown yet (or maybe stale): ask for both at once rather than one after the other.
         const [runs, tags] = await Promise.all([fetchRuns(), fetchTags()]);
+        this.readError = runs.error;
         this.show(runs, tags);
       } else {
         const runs = await fetchRuns();
+        this.readError = runs.error;
         if (runs.generation !== this.generation) this.show(runs, await fetchTags());
       }
       this.failing = false;
-      this.banner.hidden = true;
+      this.banner.hidden = this.readError === null;
+      if (this.readError !== null) this.banner.textContent = `The server cannot read the logdir: ${this.readError}`;
     } catch (e) {
       this.failing = true;
       this.banner.textContent =

@@ -29,7 +29,7 @@ function xOf(response: ScalarsResponse, i: number): number[] {
     case "step":
       return s.step;
     case "relative":
-      return s.wall_time.map((t) => t - s.start_time);
+      return s.wall_time.map((t) => t - (s.start_time ?? 0)); // the server left out points without a time
     case "wall":
       return s.wall_time;
   }
@@ -45,7 +45,7 @@ export function toPlotData(response: ScalarsResponse, logY: boolean): PlotData {
     x: xOf(response, i),
     step: s.step,
     wallTime: s.wall_time,
-    startTime: s.start_time,
+    startTime: s.start_time ?? NaN,
     value: s.value,
     smoothed: s.smoothed,
   }));

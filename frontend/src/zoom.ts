@@ -61,10 +61,11 @@ function startPan(u: uPlot, e: MouseEvent): void {
   const x0 = e.clientX;
   u.over.classList.add("panning");
   const move = (ev: MouseEvent) => {
+    if (!u.root.isConnected) return up(); // the plot was rebuilt (new runs, restyle) during the pan
     const shift = (x0 - ev.clientX) * perPixel;
     u.setScale("x", { min: min + shift, max: max + shift });
   };
-  const up = () => {
+  const up = (): void => {
     u.over.classList.remove("panning");
     document.removeEventListener("mousemove", move);
     document.removeEventListener("mouseup", up);

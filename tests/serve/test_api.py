@@ -188,3 +188,28 @@ def test_binary_keeps_nan_and_infinity(client: TestClient) -> None:
     assert client.get("/api/scalars", params={"tag": "train/loss", "format": "xml"}).json() == {
         "error": "argument 'format' must be one of json, binary, got 'xml'"
     }
+
+
+def test_odd_wall_times(tmp_path: pathlib.Path) -> None:
+    """NaN wall times (some writers leave them) and a clock that went back: the API still answers, smoothing
+    follows the steps on every axis, and a time axis leaves out the points without a time."""
+    from lightboard import SummaryWriter
+    from lightboard.serve.app import create_app
+    from lightboard.serve.source import LiveLogdir
+
+    walls = [100.0, float("nan"), 102.0, 90.0, 104.0, 105.0]  # step 3's clock went back 12 s
+    values = [1.0, 2.0, 4.0, 8.0, 16.0, 32.0]
+    with SummaryWriter(tmp_path / "run") as writer:
+        for step, (wall, value) in enumerate(zip(walls, values, strict=True)):
+            writer.add_scalar("x", value, step, walltime=wall)
+    with TestClient(create_app(LiveLogdir(str(tmp_path)), reload_interval=0), base_url="http://localhost") as client:
+        (run,) = client.get("/api/runs").json()["runs"]
+        assert (run["start_time"], run["last_time"]) == (90.0, 105.0)
+        expected = smooth(np.array(values, np.float32), 0.6)
+        by_step = client.get("/api/scalars", params={"tag": "x"}).json()["series"][0]
+        assert by_step["step"] == [0, 1, 2, 3, 4, 5] and by_step["wall_time"][1] is None
+        np.testing.assert_allclose(by_step["smoothed"], expected)
+        for axis in ("wall", "relative"):
+            (series,) = client.get("/api/scalars", params={"tag": "x", "x": axis}).json()["series"]
+            assert series["step"] == [3, 0, 2, 4, 5] and series["start_time"] == 100.0
+            np.testing.assert_allclose(series["smoothed"], expected[[3, 0, 2, 4, 5]])

@@ -60,3 +60,24 @@ def test_an_empty_logdir_is_served_and_fills_later(tmp_path: pathlib.Path) -> No
             writer.add_scalar("x", 1.0, 0)
         body = wait_for(client, "/api/scalars/tags", lambda body: body["tags"])
         assert body["tags"] == {"x": ["run"]}
+
+
+def test_a_failing_read_is_reported_and_retried(tmp_path: pathlib.Path, monkeypatch) -> None:
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_scalar("x", 1.0, 0)
+    source = LiveLogdir(str(tmp_path))
+    failures = iter([PermissionError("permission denied: 'run'")] * 3)
+    real_refresh = source.logdir.refresh
+
+    def flaky(*args, **kwargs):
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        return real_refresh(*args, **kwargs)
+
+    monkeypatch.setattr(source.logdir, "refresh", flaky)
+    with TestClient(create_app(source, reload_interval=0.05), base_url="http://localhost") as client:
+        body = client.get("/api/runs").json()
+        assert body["error"] == f"reading {tmp_path} failed: PermissionError: permission denied: 'run'"
+        body = wait_for(client, "/api/runs", lambda body: body["error"] is None and body["runs"])
+        assert body["error"] is None and [run["points"] for run in body["runs"]] == [1]

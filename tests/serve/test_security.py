@@ -9,10 +9,11 @@ import pytest
 from starlette.testclient import TestClient
 
 from lightboard.serve.app import create_app
-from lightboard.serve.security import COOKIE, is_loopback
+from lightboard.serve.security import Guard, cookie_name, is_loopback
 from lightboard.serve.source import LiveLogdir
 
 TOKEN = "s3cret-token"
+COOKIE = cookie_name(TOKEN)
 
 
 @pytest.fixture
@@ -23,12 +24,16 @@ def guarded(logdir: pathlib.Path) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.1:6006", "localhost:80", "[::1]:6006", "[::1]"])
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.0.0.1:6006", "localhost:80", "LOCALHOST", "[::1]:6006", "[::1]", "127.0.0.2:6006"]
+)
 def test_loopback_names_are_answered(client: TestClient, host: str) -> None:
     assert client.get("/api/runs", headers={"Host": host}).status_code == 200
 
 
-@pytest.mark.parametrize("host", ["evil.example:6006", "evil.example", "127.0.0.1.evil.example", "[::2]:80", ""])
+@pytest.mark.parametrize(
+    "host", ["evil.example:6006", "evil.example", "127.0.0.1.evil.example", "localhost.evil", "[::2]:80", ""]
+)
 def test_other_host_names_are_refused_on_loopback(client: TestClient, host: str) -> None:
     answer = client.get("/api/runs", headers={"Host": host})
     assert answer.status_code == 403 and "Host header refused" in answer.text
@@ -93,3 +98,41 @@ def test_no_path_outside_the_assets_or_the_api(client: TestClient, path: str) ->
 )
 def test_is_loopback(host: str, loopback: bool) -> None:
     assert is_loopback(host) is loopback
+
+
+def test_the_redirect_stays_on_this_server(guarded: TestClient) -> None:
+    answer = guarded.get("http://192.0.2.1:6006//evil.example/", params={"token": TOKEN})
+    assert answer.status_code == 303 and answer.headers["location"] == "/evil.example/"
+
+
+def test_every_answer_forbids_framing_and_sniffing(client: TestClient, guarded: TestClient) -> None:
+    answers = [
+        client.get("/api/runs"),
+        client.get("/api/runs", headers={"Host": "evil.example"}),
+        guarded.get("/api/runs"),
+        guarded.get("/", params={"token": TOKEN}),
+    ]
+    assert [answer.status_code for answer in answers] == [200, 403, 401, 303]
+    for answer in answers:
+        assert answer.headers["x-frame-options"] == "DENY"
+        assert answer.headers["content-security-policy"] == "frame-ancestors 'none'"
+        assert answer.headers["x-content-type-options"] == "nosniff"
+
+
+def test_cookies_of_other_servers_or_apps_do_not_get_in_the_way(guarded: TestClient) -> None:
+    assert cookie_name("another-token") != COOKIE  # two servers on one machine keep their own cookie
+    messy = f'theme=dark; broken"cookie; {cookie_name("another-token")}=another-token; {COOKIE}={TOKEN}'
+    assert guarded.get("/api/runs", headers={"Cookie": messy}).status_code == 200
+
+
+@pytest.mark.parametrize("token", ["short", "has space", "plus+sign", "semi;colon", "ünïcode-token"])
+def test_tokens_that_cannot_travel_in_a_url_are_refused(token: str) -> None:
+    with pytest.raises(ValueError, match="at least 8 characters among"):
+        Guard(None, token, loopback=False)
+
+
+def test_websockets_are_refused(client: TestClient) -> None:
+    from starlette.websockets import WebSocketDisconnect
+
+    with pytest.raises(WebSocketDisconnect), client.websocket_connect("/api/runs"):
+        pass

@@ -82,7 +82,7 @@ def listen(host: str, port: int) -> socket.socket:
 
 def run_serve(args: argparse.Namespace) -> int:
     """Serve the viewer until interrupted; see ``lightboard serve --help``."""
-    from lightboard.serve.security import is_loopback, new_token
+    from lightboard.serve.security import TOKEN_PATTERN, is_loopback, new_token
     from lightboard.serve.source import LiveLogdir
 
     if args.reload_interval < 0:
@@ -93,6 +93,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     loopback = is_loopback(args.host)
     token = args.token or os.environ.get("LIGHTBOARD_TOKEN") or (None if loopback else new_token())
+    if token is not None and not TOKEN_PATTERN.fullmatch(token):
+        raise CliError("a token must be at least 8 characters among A-Z a-z 0-9 . _ ~ - (it goes in a URL)", USAGE)
     sock = listen(args.host, args.port)
     port = sock.getsockname()[1]
     shown = f"[{args.host}]" if ":" in args.host else args.host

@@ -67,7 +67,7 @@ async def runs(request: Request) -> Response:
     """``GET /api/runs``: the runs with their point counts, last steps and times."""
     source = _source(request)
     generation, listing = await source.cached("runs", views.runs)
-    return _json({"generation": generation, "logdir": source.logdir.path, "runs": listing})
+    return _json({"generation": generation, "logdir": source.logdir.path, "error": source.error, "runs": listing})
 
 
 async def scalar_tags(request: Request) -> Response:
@@ -133,7 +133,7 @@ async def download(request: Request) -> Response:
         _, body = await _source(request).query(table)
     except views.NotFound as missing:
         return error(404, str(missing))
-    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_") or "scalars"
+    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_")[:100] or "scalars"
     return Response(
         body,
         media_type="text/csv" if form == "csv" else "application/json",

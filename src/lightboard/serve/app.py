@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lightboard.serve import api
-from lightboard.serve.security import LOOPBACK_NAMES, Guard
+from lightboard.serve.security import Guard
 from lightboard.serve.source import LiveLogdir
 
 PAGE = "index.html"
@@ -37,7 +37,8 @@ def create_app(
 
     Args:
         source: the logdir, read on its own thread.
-        token: the token every request must carry (required when the server listens beyond loopback).
+        token: the token every request must carry (required when the server listens beyond loopback); at
+            least 8 characters among ``A-Z a-z 0-9 . _ ~ -`` (ValueError otherwise).
         loopback: True when the server listens on a loopback address: requests must then name a loopback
             host (against DNS rebinding).
         reload_interval: seconds between refreshes of the logdir; 0 reads it once.
@@ -76,5 +77,4 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.source = source
-    hosts = LOOPBACK_NAMES if loopback and token is None else None
-    return Guard(app, token, hosts)
+    return Guard(app, token, loopback)

@@ -49,10 +49,14 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Runs": {
         "type": "object",
-        "required": ["generation", "logdir", "runs"],
+        "required": ["generation", "logdir", "error", "runs"],
         "properties": {
             "generation": {"type": "integer", "description": "Grows each time new data is read; poll it."},
             "logdir": {"type": "string"},
+            "error": {
+                "type": ["string", "null"],
+                "description": "Why the last read of the logdir failed (it is retried), or null.",
+            },
             "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
         },
     },

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import os
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from lightboard.reader import Logdir
 
 T = TypeVar("T")
+log = logging.getLogger("lightboard.serve")
 READ_THREADS = min(4, os.cpu_count() or 1)
 """Runs read at once (the first read of a big logdir is what a user waits for)."""
 
@@ -32,6 +34,8 @@ class LiveLogdir:
         self.logdir = Logdir(path, restarts)
         self.generation = 0
         """Grows by one each time a refresh reads new data (new points, files or runs)."""
+        self.error: str | None = None
+        """Why the last refresh failed (it is tried again at the next one), or None."""
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lightboard-reader")
         self._cache: dict[Any, Any] = {}
         self._started = False
@@ -44,7 +48,16 @@ class LiveLogdir:
 
     def _refresh(self) -> bool:
         runs = len(self.logdir)
-        if self.logdir.refresh(threads=READ_THREADS) or len(self.logdir) != runs or self.generation == 0:
+        try:
+            consumed = self.logdir.refresh(threads=READ_THREADS)
+        except Exception as error:  # noqa: BLE001 - a failed read is reported and retried, never fatal
+            message = f"reading {self.logdir.path} failed: {type(error).__name__}: {error}"
+            if message != self.error:
+                log.error("%s (retrying)", message)
+            self.error = message
+            return False
+        self.error = None
+        if consumed or len(self.logdir) != runs or self.generation == 0:
             self.generation += 1
             self._cache.clear()
             return True

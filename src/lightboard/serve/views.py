@@ -25,18 +25,21 @@ class NotFound(LookupError):
 
 
 def runs(logdir: Logdir) -> list[dict[str, Any]]:
-    """Every run with its number of scalar points, its last step and its first and last wall times."""
+    """Every run with its number of scalar points, its last step and its first and last wall times (finite
+    ones: a NaN wall time, which some writers leave, is not a time)."""
     listing = []
     for run in logdir:
         series = [run.scalars(tag) for tag in run.scalar_tags()]
         series = [points for points in series if len(points)]
+        times = [points.wall_time[np.isfinite(points.wall_time)] for points in series]
+        times = [finite for finite in times if len(finite)]
         listing.append(
             {
                 "name": run.name,
                 "points": sum(len(points) for points in series),
                 "last_step": max((int(points.step[-1]) for points in series), default=None),
-                "start_time": min((float(points.wall_time[0]) for points in series), default=None),
-                "last_time": max((float(points.wall_time[-1]) for points in series), default=None),
+                "start_time": min((float(finite.min()) for finite in times), default=None),
+                "last_time": max((float(finite.max()) for finite in times), default=None),
             }
         )
     return listing
@@ -81,21 +84,25 @@ def scalar_chart(
     """One chart's series: per run, the points to draw of ``tag`` (see :func:`envelope.select`) with values
     smoothed on the whole series, sorted by the ``x`` axis and restricted to ``[lo, hi]`` when given.
 
-    Each series is a dict of ``run``, ``count``, ``full``, ``start_time`` and the numpy columns :data:`COLUMNS`
-    (``value`` and ``smoothed`` as float64, NaN and infinities kept).
+    Each series is a dict of ``run``, ``count``, ``full``, ``start_time`` (the first finite wall time) and the
+    numpy columns :data:`COLUMNS` (``value`` and ``smoothed`` as float64, NaN and infinities kept). Smoothing
+    runs in step order; on a time axis, points without a finite wall time are left out.
     """
     if x not in X_AXES:
         raise ValueError(f"x must be one of {X_AXES}, got {x!r}")
     series = []
     for run in runs_:
         points = run.scalars(tag)
-        start = float(points.wall_time[0]) if len(points) else None
-        axis = _axis(points, x)
+        smoothed = smooth(points.value, smoothing)  # in step order, as TensorBoard, whatever the x axis
+        finite_times = points.wall_time[np.isfinite(points.wall_time)]
+        start = float(finite_times[0]) if len(finite_times) else None
+        axis = _axis(points, x, start)
+        keep = np.isfinite(axis)
+        if not keep.all():  # a point without a time has no place on a time axis
+            points, smoothed, axis = Scalars(*(column[keep] for column in points)), smoothed[keep], axis[keep]
         order = None if len(axis) < 2 or bool(np.all(axis[1:] >= axis[:-1])) else np.argsort(axis, kind="stable")
         if order is not None:
-            points = Scalars(*(column[order] for column in points))
-            axis = axis[order]
-        smoothed = smooth(points.value, smoothing)
+            points, smoothed, axis = Scalars(*(column[order] for column in points)), smoothed[order], axis[order]
         chosen, full = envelope.select(axis, (points.value, smoothed), buckets, lo, hi)
         series.append(
             {
@@ -112,12 +119,12 @@ def scalar_chart(
     return series
 
 
-def _axis(points: Scalars, x: str) -> np.ndarray:
+def _axis(points: Scalars, x: str, start: float | None) -> np.ndarray:
     if x == "step":
         return points.step
     if x == "wall":
         return points.wall_time
-    return points.wall_time - points.wall_time[0] if len(points) else points.wall_time
+    return points.wall_time - (start if start is not None else 0.0)
 
 
 def download_table(runs_: list[Run], tag: str) -> dict[str, Any]:
