@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lightboard.events.file import EventFile, QueuedEvent
+from lightboard.events.remote import RemoteEventFile, is_url
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
 
@@ -85,6 +86,8 @@ class FileWriter:
         purge_step: start the file with the records that make TensorBoard drop steps ``>= purge_step``
             written earlier to this run (resuming a crashed run).
         defaults: the ``use_metadata`` defaults to follow (a :class:`SummaryWriter` shares its own).
+        storage_options: for a ``logdir`` URL (``s3://``, ``gs://``, any fsspec URL), passed to fsspec
+            (credentials, endpoint, ...).
     """
 
     def __init__(
@@ -96,12 +99,14 @@ class FileWriter:
         purge_step: int | None = None,
         *,
         defaults: EventDefaults | None = None,
+        storage_options: dict[str, Any] | None = None,
     ) -> None:
         self._logdir = os.fspath(logdir)
         self._max_queue = max_queue
         self._flush_secs = flush_secs
         self._filename_suffix = filename_suffix
         self._defaults = defaults or EventDefaults()
+        self._storage_options = storage_options
         self._finalizer: weakref.finalize | None = None
         self._file = self._open(purge_step)
 
@@ -109,7 +114,18 @@ class FileWriter:
     """Queue a serialized Event or a deferred event (:data:`lightboard.events.file.QueuedEvent`) as it is."""
 
     def _open(self, purge_step: int | None) -> EventFile:
-        file = EventFile(self._logdir, self._filename_suffix, self._max_queue, self._flush_secs, purge_step)
+        file: EventFile
+        if is_url(self._logdir):
+            file = RemoteEventFile(
+                self._logdir,
+                self._filename_suffix,
+                self._max_queue,
+                self._flush_secs,
+                purge_step,
+                storage_options=self._storage_options,
+            )
+        else:
+            file = EventFile(self._logdir, self._filename_suffix, self._max_queue, self._flush_secs, purge_step)
         if self._finalizer is not None:
             self._finalizer.detach()
         self._finalizer = weakref.finalize(self, _close_quietly, file)

@@ -80,6 +80,9 @@ class SummaryWriter(
         write_to_disk: ``False`` makes every method a no-op that touches no file (e.g. for ranks other
             than 0). Arguments are still checked.
         log_dir: alias of ``logdir`` (``torch.utils.tensorboard`` spelling).
+        storage_options: for a ``logdir`` URL (``s3://bucket/exp/run1``, ``gs://...``, any fsspec URL: needs
+            ``lightboard[cloud]``, plus ``[s3]`` or ``[gcs]``), passed to fsspec: credentials, endpoint, ...
+            Event data goes out in segments, each flush uploading only what is new.
         comet_config: accepted for tensorboardX compatibility; Comet logging is not supported.
 
     Example::
@@ -102,6 +105,8 @@ class SummaryWriter(
         write_to_disk: bool = True,
         log_dir: str | os.PathLike[str] | None = None,
         comet_config: Mapping[str, Any] | None = None,
+        *,
+        storage_options: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
@@ -117,6 +122,7 @@ class SummaryWriter(
         self._flush_secs = flush_secs
         self._filename_suffix = filename_suffix
         self._write_to_disk = write_to_disk
+        self._storage_options = storage_options
         self._defaults = EventDefaults()
         self._purged: set[str] = set()  # directories whose first file carried purge_step
         self._lock = threading.Lock()
@@ -134,7 +140,13 @@ class SummaryWriter(
         purge_step = None if logdir in self._purged else self.purge_step
         self._purged.add(logdir)  # a resume purges once: later files of this writer are not resumes
         return FileWriter(
-            logdir, self._max_queue, self._flush_secs, self._filename_suffix, purge_step, defaults=self._defaults
+            logdir,
+            self._max_queue,
+            self._flush_secs,
+            self._filename_suffix,
+            purge_step,
+            defaults=self._defaults,
+            storage_options=self._storage_options,
         )
 
     def _get_file_writer(self) -> FileWriter | DummyFileWriter:

@@ -50,6 +50,17 @@ def _sync_directory(path: str) -> None:
         os.close(fd)
 
 
+def first_records(purge_step: int | None) -> bytes:
+    """The records an event file starts with: the ``file_version`` event, then, for ``purge_step``, two
+    ``SessionLog.START`` events at that step (both TensorBoard loaders then drop earlier steps ``>=`` it)."""
+    now = time.time()
+    first = [Event(wall_time=now, file_version=FILE_VERSION, source_metadata=SourceMetadata(writer=WRITER_NAME))]
+    if purge_step is not None:
+        start = SessionLog(status=SessionLog.START)
+        first += [Event(wall_time=now, step=purge_step, session_log=start)] * 2
+    return b"".join(frame(event.SerializeToString()) for event in first)
+
+
 class EventWriteError(OSError):
     """Writing an event file failed.
 
@@ -141,6 +152,7 @@ class EventFile:
             raise EventFileClosedError(f"event file {self.path} is closed")
         with self._io_lock:
             self._write_all()
+            self._persist()
 
     def close(self) -> None:
         """Write what is queued, fsync and close the file. Closing twice is harmless.
@@ -171,8 +183,7 @@ class EventFile:
                 return
             self._write_through = True
             self._write_all()
-            if self._fd >= 0:
-                os.fsync(self._fd)
+            self._sync()
 
     @property
     def closed(self) -> bool:
@@ -188,6 +199,7 @@ class EventFile:
                 return
             try:
                 self._write_queue()
+                self._idle()
             except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
                 self._errors.append(error)
 
@@ -199,9 +211,7 @@ class EventFile:
         self._retry = b""
         self._errors = deque()
         self.path = None
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+        self._release()
 
     # -- under the I/O lock -------------------------------------------------------------------------
 
@@ -220,13 +230,29 @@ class EventFile:
             return
         try:
             self._write_all()
-            if self._fd >= 0:
-                os.fsync(self._fd)
+            self._sync()
         finally:
             self._closed = True
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+            self._release()
+
+    # -- where the bytes go: a local file (a subclass may send them elsewhere) -----------------------
+
+    def _persist(self) -> None:
+        """Make what was written as durable as ``flush`` promises: for a local file, in the OS already."""
+
+    def _idle(self) -> None:
+        """Called by the writer thread after each batch: nothing to do for a local file."""
+
+    def _sync(self) -> None:
+        """Make everything written durable (close and exit): fsync."""
+        if self._fd >= 0:
+            os.fsync(self._fd)
+
+    def _release(self) -> None:
+        """Let go of the file (closed, or inherited by a forked child)."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
 
     def _write_queue(self) -> None:
         queue = self._queue
@@ -287,12 +313,7 @@ class EventFile:
                 break
             except FileExistsError:
                 continue
-        now = time.time()
-        first = [Event(wall_time=now, file_version=FILE_VERSION, source_metadata=SourceMetadata(writer=WRITER_NAME))]
-        if purge_step is not None:
-            start = SessionLog(status=SessionLog.START)
-            first += [Event(wall_time=now, step=purge_step, session_log=start)] * 2
-        header = b"".join(frame(event.SerializeToString()) for event in first)
+        header = first_records(purge_step)
         try:
             written = 0
             while written < len(header):  # a short write is followed by the write that reports why

@@ -1,0 +1,183 @@
+"""Event files in object storage: segments over a real S3-protocol server (moto's, through s3fs over HTTP).
+
+Uploads are measured with the server's own request log: every logged byte is uploaded once, a writer killed
+mid-run leaves everything it flushed readable, and an outage is ridden out (or raised at flush, losing nothing).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from unittest import mock
+
+import numpy as np
+import pytest
+
+from lightboard import SummaryWriter, read
+from lightboard.events import remote
+from lightboard.events.file import EventWriteError
+
+pytest.importorskip("s3fs", reason="needs lightboard[s3]")
+pytest.importorskip("moto.server", reason="needs moto[server] (test extra)")
+
+from tests.s3server import S3Server
+
+BUCKET = "bucket"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    with S3Server(tmp_path_factory.mktemp("s3") / "requests.log") as running:
+        running.create_bucket(BUCKET)
+        yield running
+
+
+@pytest.fixture
+def s3(server: S3Server, monkeypatch: pytest.MonkeyPatch):
+    """An s3fs filesystem on the server; the environment points lightboard's writers there too."""
+    import s3fs
+
+    for name, value in server.environment().items():
+        monkeypatch.setenv(name, value)
+    s3fs.S3FileSystem.clear_instance_cache()
+    return s3fs.S3FileSystem()
+
+
+def download(s3, prefix: str, into: pathlib.Path) -> list[str]:
+    """Copy every object under ``prefix`` into ``into``; return their names, sorted."""
+    names = sorted(path.rsplit("/", 1)[1] for path in s3.find(prefix))
+    into.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (into / name).write_bytes(s3.cat_file(f"{prefix}/{name}"))
+    return names
+
+
+def test_every_flush_uploads_only_new_bytes(s3, server: S3Server, tmp_path: pathlib.Path) -> None:
+    url = f"s3://{BUCKET}/linear/run"
+    with SummaryWriter(url) as writer:
+        for step in range(20_000):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+            writer.add_scalar("lr", 0.1, step)
+            if step % 500 == 499:
+                writer.flush()
+    local = tmp_path / "local"
+    with SummaryWriter(local) as writer:  # the same events in one local file: the bytes logged
+        for step in range(20_000):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+            writer.add_scalar("lr", 0.1, step)
+    logged = sum(path.stat().st_size for path in local.iterdir())
+    uploaded = server.uploaded(f"/{BUCKET}/linear/run/")
+    stored = sum(s3.du(f"{BUCKET}/linear/run", total=False).values())
+    assert uploaded == stored, "each segment went up once"
+    assert uploaded <= 1.1 * logged, (uploaded, logged)
+    puts = [path for method, path, _ in server.requests() if method == "PUT" and path.startswith("/bucket/linear/")]
+    assert len(puts) == 1 + 40  # the header at once, then one segment per flush
+    names = download(s3, f"{BUCKET}/linear/run", tmp_path / "copy")
+    assert names == sorted(names) and names[1:] == [f"{names[0]}.{index:06d}" for index in range(1, 41)]
+    loss = read(tmp_path / "copy").scalars(".", "loss")
+    np.testing.assert_array_equal(loss.step, np.arange(20_000))
+    np.testing.assert_array_equal(loss.value, (1.0 / (np.arange(20_000) + 1)).astype(np.float32))
+
+
+def test_segments_by_size_and_by_age(s3, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+    monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    with SummaryWriter(f"s3://{BUCKET}/sized/run", flush_secs=0.3) as writer:
+        for step in range(2_000):  # ~90 KB without a flush: segments of >= 4 KiB go up on their own
+            writer.add_scalar("x", float(step), step)
+            if step % 100 == 99:
+                time.sleep(0.05)  # the writer thread takes each 100 events (4.5 KB) as a batch
+        sized = len(s3.ls(f"{BUCKET}/sized/run", refresh=True))
+        assert sized >= 10
+        writer.add_scalar("x", -1.0, 5_000)
+        deadline = time.monotonic() + 10
+        while len(s3.ls(f"{BUCKET}/sized/run", refresh=True)) == sized:  # flush_secs later, without a flush
+            assert time.monotonic() < deadline, "a quiet writer's last events never went up"
+            time.sleep(0.05)
+    download(s3, f"{BUCKET}/sized/run", tmp_path / "copy")
+    assert len(read(tmp_path / "copy").scalars(".", "x")) == 2_001
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from lightboard import SummaryWriter
+    writer = SummaryWriter(sys.argv[1], flush_secs=3600)
+    step = 0
+    while True:
+        writer.add_scalar("loss", float(step), step)
+        if step % 100 == 99:
+            writer.flush()
+            print(step, flush=True)
+        step += 1
+    """
+)
+
+
+def test_a_killed_writer_leaves_everything_it_flushed(s3, tmp_path: pathlib.Path) -> None:
+    url = f"s3://{BUCKET}/killed/run"
+    child = subprocess.Popen([sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True)
+    flushed = [int(child.stdout.readline()) for _ in range(30)]
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    download(s3, f"{BUCKET}/killed/run", tmp_path / "copy")
+    steps = read(tmp_path / "copy").scalars(".", "loss").step
+    assert len(steps) >= flushed[-1] + 1
+    np.testing.assert_array_equal(steps[: flushed[-1] + 1], np.arange(flushed[-1] + 1))
+
+
+def test_an_outage_of_ten_seconds_is_ridden_out(s3, server: S3Server, tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(f"s3://{BUCKET}/outage/run") as writer:
+        for step in range(1_000):
+            writer.add_scalar("x", float(step), step)
+        writer.flush()
+        server.freeze()
+        thaw = threading.Timer(10.0, server.thaw)
+        thaw.start()
+        try:
+            for step in range(1_000, 2_000):
+                writer.add_scalar("x", float(step), step)
+            started = time.monotonic()
+            writer.flush()  # waits for the server, then uploads
+            waited = time.monotonic() - started
+        finally:
+            thaw.join()
+    assert waited > 5.0
+    download(s3, f"{BUCKET}/outage/run", tmp_path / "copy")
+    np.testing.assert_array_equal(read(tmp_path / "copy").scalars(".", "x").step, np.arange(2_000))
+
+
+def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
+    s3, server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+) -> None:
+    monkeypatch.setattr(remote, "RETRY_DELAYS", (0.01, 0.02))
+    writer = SummaryWriter(f"s3://{BUCKET}/failing/run")
+    for step in range(500):
+        writer.add_scalar("x", float(step), step)
+    writer.flush()
+    # The store refuses (the credentials stop working): every attempt fails, flush says so
+    with mock.patch.object(writer.file_writer._file._fs, "pipe_file", side_effect=PermissionError("Access Denied")):
+        for step in range(500, 800):
+            writer.add_scalar("x", float(step), step)
+        with pytest.raises(EventWriteError, match=r"could not upload s3://bucket/failing/run/.* after 3 attempts"):
+            writer.flush()
+    # The store works again: the next flush uploads what failed, and what came since
+    for step in range(800, 1_000):
+        writer.add_scalar("x", float(step), step)
+    writer.close()
+    download(s3, f"{BUCKET}/failing/run", tmp_path / "copy")
+    np.testing.assert_array_equal(read(tmp_path / "copy").scalars(".", "x").step, np.arange(1_000))
+
+
+@pytest.mark.parametrize(
+    ("path", "url"),
+    [("s3://b/x", True), ("gs://b", True), ("memory://x", True), ("file:///tmp/x", False), ("runs/x", False),
+     ("C:\\runs", False), ("/tmp/a://b", False)],
+)  # fmt: skip
+def test_is_url(path: str, url: bool) -> None:
+    assert remote.is_url(path) is url
