@@ -13,6 +13,7 @@ from datetime import datetime
 from time import time as now
 from typing import Any
 
+from lightboard.distributed import Rank, process_rank
 from lightboard.events.file import EventFileClosedError
 from lightboard.file_writer import DummyFileWriter, EventDefaults, FileWriter, as_step
 from lightboard.methods.audio import AudioMethods
@@ -41,6 +42,24 @@ def default_logdir(comment: str = "") -> str:
 
 _tensor_module: Any = None
 _PREFIX_CACHE_SIZE = 65536
+
+
+RANK_POLICIES = ("zero", "all", None)
+"""``SummaryWriter(ranks=...)``: only rank 0 writes, every rank writes its own stream, or ranks are ignored."""
+
+
+def rank_directory(rank: int) -> str:
+    """The directory of one rank's stream inside a run (``ranks="all"``): ``rank-00003``."""
+    return f"rank-{rank:05d}"
+
+
+@functools.cache
+def _warn_silent_rank(rank: Rank) -> None:
+    warnings.warn(
+        f"SummaryWriter on rank {rank.rank} of {rank.world_size} writes nothing (ranks='zero', the default: only "
+        "rank 0 writes); pass ranks='all' for every rank to write its own stream of the run",
+        stacklevel=3,
+    )
 
 
 def _to_float(value: Any, *, argument: str, method: str, tag: str) -> float:
@@ -80,6 +99,13 @@ class SummaryWriter(
         write_to_disk: ``False`` makes every method a no-op that touches no file (e.g. for ranks other
             than 0). Arguments are still checked.
         log_dir: alias of ``logdir`` (``torch.utils.tensorboard`` spelling).
+        ranks: which processes of a distributed job write (the rank comes from ``torch.distributed`` when
+            initialised, else ``RANK`` / ``LOCAL_RANK`` / ... variables; see :mod:`lightboard.distributed`):
+            ``"zero"`` (default) only rank 0, the others write nothing (with a warning); ``"all"``: every rank
+            writes its own stream of the run, in ``<logdir>/rank-<rank, 5 digits>`` (TensorBoard shows each as
+            a run; :meth:`lightboard.reader.Logdir.ranks` and ``aggregate`` put them back together);
+            ``None``: ranks are ignored, this process writes into ``logdir`` whatever its rank (tensorboardX's
+            behaviour, e.g. for per-rank logdirs chosen by the program).
         storage_options: for a ``logdir`` URL (``s3://bucket/exp/run1``, ``gs://...``, any fsspec URL: needs
             ``lightboard[cloud]``, plus ``[s3]`` or ``[gcs]``), passed to fsspec: credentials, endpoint, ...
             Event data goes out in segments, each flush uploading only what is new.
@@ -106,6 +132,7 @@ class SummaryWriter(
         log_dir: str | os.PathLike[str] | None = None,
         comet_config: Mapping[str, Any] | None = None,
         *,
+        ranks: str | None = "zero",
         storage_options: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
@@ -116,6 +143,15 @@ class SummaryWriter(
         if logdir is None:
             logdir = log_dir
         self.logdir: str = os.fspath(logdir) if logdir else default_logdir(comment)
+        if ranks not in RANK_POLICIES:
+            raise ValueError(f"ranks must be one of {RANK_POLICIES}, got {ranks!r}")
+        self.rank = process_rank()
+        """This process's rank and world size (a :class:`lightboard.distributed.Rank`)."""
+        if ranks == "all":
+            self.logdir = os.path.join(self.logdir, rank_directory(self.rank.rank))
+        elif ranks == "zero" and self.rank.rank != 0 and write_to_disk:
+            write_to_disk = False
+            _warn_silent_rank(self.rank)
         self.purge_step = None if purge_step is None else as_step(purge_step)
         self.kwargs: dict[str, Any] = {}
         self._max_queue = max_queue
