@@ -35,6 +35,7 @@ from typing import Any, Protocol
 
 import read
 import serve
+import storage
 
 # TensorFlow/TensorBoard C++ logging, and Python warnings of the peers (also inherited by subprocesses).
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -670,12 +671,12 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="run only this benchmark (repeatable): "
         + ", ".join(bench.name for bench in BENCHMARKS)
-        + ", read (the readers' section, see read.py), serve (the viewer's section, see serve.py)",
+        + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), storage (S3, storage.py)",
     )
     args = parser.parse_args(argv)
     settings = Settings(quick=True, repeats=1, import_runs=1) if args.quick else Settings()
     chosen = [bench for bench in BENCHMARKS if not args.only or bench.name in args.only]
-    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read", "serve"}
+    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read", "serve", "storage"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
@@ -705,6 +706,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n(ran in {elapsed:.0f} s)")
     reading = read.section(quick=settings.quick) if not args.only or "read" in args.only else None
     serving = serve.section(quick=settings.quick) if not args.only or "serve" in args.only else None
+    uploading = storage.section(quick=settings.quick) if not args.only or "storage" in args.only else None
 
     if args.json:
         payload = {
@@ -724,6 +726,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": elapsed,
             "read": reading,
             "serve": serving,
+            "storage": uploading,
         }
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=2)

@@ -1,0 +1,125 @@
+"""Logging to S3: bytes uploaded and wall time of lightboard's segments next to tensorboardX's S3 writer.
+
+A real S3-protocol server (moto's, in its own process on loopback, with a request log: ``tests/s3server.py``)
+receives a run of N steps (one ``add_scalar`` each) with a ``flush()`` every F steps, written by
+``lightboard.SummaryWriter("s3://...")`` (fsspec + s3fs) and by ``tensorboardX.SummaryWriter("s3://...")``
+(boto3; it keeps the whole file in memory and uploads all of it at every flush). Reported: the bytes of the
+PUT requests the server received, the bytes stored at the end (the event data), their ratio, and the time
+from the writer's creation to the end of ``close()``.
+
+Run ``.venv/bin/python benchmarks/storage.py`` (``--quick``: 5,000 steps) or ``make bench``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests/s3server.py
+from tests.s3server import S3Server
+
+BUCKET = "bench"
+
+
+def log_run(writer_class: type, url: str, steps: int, flush_every: int) -> float:
+    """Seconds to write ``steps`` scalars to ``url``, flushing every ``flush_every`` steps, then close."""
+    started = time.perf_counter()
+    writer = writer_class(url)
+    for step in range(steps):
+        writer.add_scalar("train/loss", 1.0 / (step + 1), step)
+        if step % flush_every == flush_every - 1:
+            writer.flush()
+    writer.close()
+    return time.perf_counter() - started
+
+
+def stored_bytes(endpoint: str, prefix: str) -> int:
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=endpoint)
+    listing = client.list_objects_v2(Bucket=BUCKET, Prefix=prefix)
+    return sum(item["Size"] for item in listing.get("Contents", []))
+
+
+def section(quick: bool = False, progress: bool = True) -> dict[str, Any]:
+    """Run both writers against one server; print the table; return the raw numbers."""
+    steps, flush_every = (5_000, 500) if quick else (100_000, 1_000)
+    results: dict[str, Any] = {}
+    with (
+        tempfile.TemporaryDirectory(prefix="lightboard-bench-s3-") as root,
+        S3Server(Path(root) / "requests.log") as server,
+    ):
+        os.environ.update(server.environment())
+        os.environ["S3_ENDPOINT"] = server.endpoint  # tensorboardX's variable for the endpoint
+        server.create_bucket(BUCKET)
+        writers = {"lightboard": ("lightboard", "SummaryWriter"), "tensorboardX": ("tensorboardX", "SummaryWriter")}
+        for name, (module, attribute) in writers.items():
+            if progress:
+                print(f"  storage: {name} ...", end="", flush=True, file=sys.stderr)
+            try:
+                writer_class = getattr(__import__(module), attribute)
+                seconds = log_run(writer_class, f"s3://{BUCKET}/{name}/run", steps, flush_every)
+                uploaded = server.uploaded(f"/{BUCKET}/{name}/run")
+                stored = stored_bytes(server.endpoint, f"{name}/run")
+                results[name] = {"seconds": seconds, "uploaded": uploaded, "stored": stored}
+            except Exception as error:  # noqa: BLE001 - a peer that fails is reported, not fatal
+                results[name] = {"error": f"{type(error).__name__}: {error}"}
+            if progress:
+                print(
+                    f" {results[name].get('error') or format(results[name]['seconds'], '.2f') + ' s'}", file=sys.stderr
+                )
+    report(results, steps, flush_every, quick)
+    return {"quick": quick, "steps": steps, "flush_every": flush_every, "results": results}
+
+
+def report(results: dict[str, Any], steps: int, flush_every: int, quick: bool) -> None:
+    print(f"\nLogging to S3{' (--quick)' if quick else ''}: {steps:,} scalars, flush() every {flush_every:,} steps\n")
+    print(f"  {'writer':<14} {'uploaded MB':>12} {'stored MB':>10} {'uploaded/stored':>16} {'wall s':>8}")
+    for name, result in results.items():
+        if "error" in result:
+            print(f"  {name:<14} not measured: {result['error']}")
+            continue
+        ratio = result["uploaded"] / result["stored"] if result["stored"] else float("nan")
+        print(
+            f"  {name:<14} {result['uploaded'] / 1e6:>12.3f} {result['stored'] / 1e6:>10.3f} {ratio:>15.2f}x "
+            f"{result['seconds']:>8.2f}"
+        )
+    ours, theirs = results.get("lightboard", {}), results.get("tensorboardX", {})
+    print("\nNotes:")
+    print("  - bytes uploaded: the body bytes of the PUT/POST requests in moto's request log, on loopback")
+    if "error" not in ours and "error" not in theirs and ours and theirs:
+        print(
+            f"  - tensorboardX uploads {theirs['uploaded'] / ours['uploaded']:.0f}x the bytes and takes "
+            f"{theirs['seconds'] / ours['seconds']:.1f}x the time: it uploads the whole file at every flush"
+        )
+    print("\nTargets (issue 7):")
+    if "error" in ours or not ours:
+        print("  [n/a ] bytes uploaded <= 1.1 x bytes logged")
+    else:
+        ratio = ours["uploaded"] / ours["stored"]
+        print(
+            f"  [{'PASS' if ratio <= 1.1 else 'MISS'}] bytes uploaded <= 1.1 x bytes logged  (measured: {ratio:.3f}x)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5,000 steps (smoke test)")
+    parser.add_argument("--json", metavar="PATH", help="also write the raw numbers to PATH")
+    args = parser.parse_args(argv)
+    payload = section(quick=args.quick)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as out:
+            json.dump(payload, out, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
