@@ -181,3 +181,23 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
 )  # fmt: skip
 def test_is_url(path: str, url: bool) -> None:
     assert remote.is_url(path) is url
+
+
+def test_embeddings_go_to_the_same_store(s3, tmp_path: pathlib.Path) -> None:
+    pytest.importorskip("PIL")
+    from google.protobuf import text_format
+
+    from lightboard.proto.projector_pb2 import ProjectorConfig
+
+    mat = np.arange(12, dtype=np.float32).reshape(4, 3)
+    with SummaryWriter(f"s3://{BUCKET}/embedding/run") as writer:
+        writer.add_embedding(mat, metadata=["a", "b", "c", "d"], label_img=np.zeros((4, 3, 8, 8)), global_step=2)
+        writer.add_embedding(mat * 2, metadata=["a", "b", "c", "d"], global_step=2)  # replaces the entry
+        writer.add_embedding(mat, tag="other", global_step=3)
+    prefix = f"{BUCKET}/embedding/run"
+    config = text_format.Parse(s3.cat_file(f"{prefix}/projector_config.pbtxt").decode(), ProjectorConfig())
+    assert [entry.tensor_name for entry in config.embeddings] == ["default:00002", "other:00003"]
+    tensors = s3.cat_file(f"{prefix}/00002/default/tensors.tsv").decode()
+    assert tensors.splitlines()[1] == "6\t8\t10"
+    assert not s3.exists(f"{prefix}/00002/default/sprite.png")  # the replacing entry has no images: removed
+    assert s3.exists(f"{prefix}/00002/default/metadata.tsv")

@@ -16,6 +16,7 @@ class EmbeddingMethods:
     _defaults: EventDefaults
     _write_to_disk: bool
     logdir: str
+    _storage_options: dict[str, Any] | None
 
     def add_embedding(
         self,
@@ -69,4 +70,4 @@ class EmbeddingMethods:
         step = self._defaults.step_and_time(global_step, None)[0]
         prepared = embedding.prepare(mat, metadata, label_img, tag, metadata_header)
         if self._write_to_disk:
-            embedding.write(self.logdir, tag, step, prepared)
+            embedding.write(self.logdir, tag, step, prepared, self._storage_options)

@@ -22,7 +22,6 @@ in :mod:`lightboard.summaries.embedding_metadata`, and reading and writing the c
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import posixpath
@@ -49,7 +48,14 @@ from lightboard.summaries.embedding_files import (
 )
 from lightboard.summaries.embedding_metadata import BLANK_LABEL, metadata_lines
 from lightboard.summaries.image import to_uint8
-from lightboard.summaries.projector_config import lock_for, read_config, replace_file, write_config
+from lightboard.summaries.projector_config import (
+    LocalFiles,
+    RemoteFiles,
+    lock_for,
+    read_config,
+    replace_file,
+    write_config,
+)
 from lightboard.tensor import to_numpy
 
 __all__ = [
@@ -208,8 +214,12 @@ def prepare(mat: Any, metadata: Any, label_img: Any, tag: str, metadata_header: 
     return Prepared(matrix, lines, images, columns, (height, width))
 
 
-def write(logdir: str, tag: str, step: int, prepared: Prepared) -> str:
+def write(
+    logdir: str, tag: str, step: int, prepared: Prepared, storage_options: dict[str, Any] | None = None
+) -> str:
     """Write the files of ``prepared`` and its entry in ``<logdir>/projector_config.pbtxt``; return the entry's name.
+
+    ``logdir`` may be an fsspec URL (``storage_options`` go to fsspec): the files then go to that store.
 
     An existing entry of the same (tag, step) — same name or same tensor path, duplicates included — is
     replaced where the first one was; the other entries are kept in order. Files of that (tag, step) that
@@ -240,13 +250,14 @@ def write(logdir: str, tag: str, step: int, prepared: Prepared) -> str:
         entry.sprite.image_path = posixpath.join(relative, SPRITE_NAME)
         entry.sprite.single_image_dim.extend([width, height])
         files[SPRITE_NAME] = sprite_png(images, prepared.columns)
-    with lock_for(os.path.abspath(config_path)):
-        config = read_config(config_path)
-        os.makedirs(directory, exist_ok=True)
+    from lightboard.events.remote import is_url
+
+    store = RemoteFiles(logdir, storage_options) if is_url(logdir) else LocalFiles()
+    with lock_for(config_path if is_url(logdir) else os.path.abspath(config_path)):
+        config = read_config(config_path, store)
         for name, data in files.items():
-            replace_file(os.path.join(directory, name), data)
+            store.replace(os.path.join(directory, name), data)
         for stale in {METADATA_NAME, SPRITE_NAME} - files.keys():
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(os.path.join(directory, stale))
-        write_config(config_path, config, entry)
+            store.remove(os.path.join(directory, stale))
+        write_config(config_path, config, entry, store)
     return entry.tensor_name

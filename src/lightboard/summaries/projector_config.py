@@ -1,4 +1,5 @@
-"""``projector_config.pbtxt``: reading it, and replacing it (or any file) atomically under a per-path lock."""
+"""``projector_config.pbtxt``: reading it, and replacing it (or any file) atomically under a per-path lock,
+on the local disk or in object storage."""
 
 from __future__ import annotations
 
@@ -28,6 +29,54 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_reset_locks_in_child)
 
 
+class LocalFiles:
+    """The projector's files on the local disk: replaced atomically (temporary file, fsync, rename)."""
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of ``path``, or None when there is no such file."""
+        try:
+            with open(path, "rb") as stream:
+                return stream.read()
+        except FileNotFoundError:
+            return None
+
+    def replace(self, path: str, data: bytes) -> None:
+        """Make ``path`` hold ``data`` (its directory created if needed)."""
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        replace_file(path, data)
+
+    def remove(self, path: str) -> None:
+        """Remove ``path`` if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+
+
+class RemoteFiles:
+    """The projector's files in object storage (any fsspec URL): each object is replaced whole in one request."""
+
+    def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
+        from lightboard.optional import require
+
+        fsspec = require("fsspec", "cloud", f"add_embedding to {url}")
+        self._fs = fsspec.core.url_to_fs(url, **(storage_options or {}))[0]
+
+    def read(self, path: str) -> bytes | None:
+        """The bytes of object ``path``, or None when there is none."""
+        try:
+            return self._fs.cat_file(path)
+        except FileNotFoundError:
+            return None
+
+    def replace(self, path: str, data: bytes) -> None:
+        """Make object ``path`` hold ``data``."""
+        self._fs.pipe_file(path, data)
+
+    def remove(self, path: str) -> None:
+        """Remove object ``path`` if it exists."""
+        with contextlib.suppress(FileNotFoundError):
+            self._fs.rm_file(path)
+
+
 def replace_file(path: str, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: a temporary file in the same directory, fsynced, then renamed."""
     temporary = f"{path}.{os.getpid()}.{threading.get_ident()}.tmp"
@@ -43,7 +92,7 @@ def replace_file(path: str, data: bytes) -> None:
         raise
 
 
-def read_config(path: str) -> Any:
+def read_config(path: str, files: LocalFiles | RemoteFiles) -> Any:
     """The ``ProjectorConfig`` in ``path`` (empty if there is no file).
 
     Raises:
@@ -54,19 +103,17 @@ def read_config(path: str) -> Any:
     from lightboard.proto.projector_pb2 import ProjectorConfig
 
     config = ProjectorConfig()
-    try:
-        with open(path, encoding="utf-8") as stream:
-            text = stream.read()
-    except FileNotFoundError:
+    data = files.read(path)
+    if data is None:
         return config
     try:
-        text_format.Parse(text, config)
+        text_format.Parse(data.decode("utf-8"), config)
     except (text_format.ParseError, UnicodeDecodeError) as error:
         raise ValueError(f"{METHOD}: {path} is not a valid projector config ({error}); fix or remove it") from error
     return config
 
 
-def write_config(path: str, config: Any, entry: Any) -> None:
+def write_config(path: str, config: Any, entry: Any, files: LocalFiles | RemoteFiles) -> None:
     """Write ``config`` to ``path`` with ``entry`` in place of the entries of the same name or tensor path.
 
     ``entry`` goes where the first such entry was (or last, if there is none); the other entries are kept
@@ -86,4 +133,4 @@ def write_config(path: str, config: Any, entry: Any) -> None:
     updated.CopyFrom(config)
     updated.ClearField("embeddings")
     updated.embeddings.extend(kept)
-    replace_file(path, text_format.MessageToString(updated).encode("utf-8"))
+    files.replace(path, text_format.MessageToString(updated).encode("utf-8"))
