@@ -11,9 +11,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lightboard.events.file import EventFile, QueuedEvent
-from lightboard.events.remote import RemoteEventFile, is_url
+from lightboard.events.remote import RemoteEventFile
 from lightboard.proto.event_pb2 import Event
 from lightboard.proto.summary_pb2 import Summary
+from lightboard.urls import is_url, local_path
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ class FileWriter:
         defaults: EventDefaults | None = None,
         storage_options: dict[str, Any] | None = None,
     ) -> None:
-        self._logdir = os.fspath(logdir)
+        self._logdir = local_path(os.fspath(logdir))
         self._max_queue = max_queue
         self._flush_secs = flush_secs
         self._filename_suffix = filename_suffix

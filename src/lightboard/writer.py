@@ -30,6 +30,7 @@ from lightboard.scalar_history import ScalarHistory
 from lightboard.summaries import scalar
 from lightboard.summaries.scalar import encode_event as encode_scalar_event
 from lightboard.summaries.tags import check_tag, clean_tag
+from lightboard.urls import local_path
 
 logger = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class SummaryWriter(
             warnings.warn("lightboard does not log to Comet; comet_config is ignored", stacklevel=2)
         if logdir is None:
             logdir = log_dir
-        self.logdir: str = os.fspath(logdir) if logdir else default_logdir(comment)
+        self.logdir: str = local_path(os.fspath(logdir)) if logdir else default_logdir(comment)
         if ranks not in RANK_POLICIES:
             raise ValueError(f"ranks must be one of {RANK_POLICIES}, got {ranks!r}")
         self.rank = process_rank()

@@ -157,3 +157,46 @@ def test_the_listening_socket_gets_nagle_off_for_its_connections() -> None:
         return option
 
     assert asyncio.run(accepted_nodelay()) != 0
+
+
+def test_serves_and_lists_a_logdir_in_object_storage(tmp_path) -> None:
+    """``lightboard ls`` and ``lightboard serve`` on an s3:// URL (moto's S3 server on loopback)."""
+    pytest.importorskip("s3fs")
+    pytest.importorskip("moto.server")
+    import os
+
+    from tests.s3server import S3Server
+
+    with S3Server(tmp_path / "requests.log") as server:
+        server.create_bucket("bucket")
+        env = {**os.environ, **server.environment()}
+        code = (
+            "from lightboard import SummaryWriter\n"
+            "with SummaryWriter('s3://bucket/exp/run1') as writer:\n"
+            "    [writer.add_scalar('loss', 1.0 / (step + 1), step) for step in range(300)]\n"
+        )
+        subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=60)
+        listed = subprocess.run(
+            [sys.executable, "-m", "lightboard", "ls", "s3://bucket/exp", "--json"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert listed.returncode == 0, listed.stderr
+        (run,) = json.loads(listed.stdout)["runs"]
+        assert run["run"] == "run1" and run["kinds"]["scalars"]["loss"] == {"count": 300, "last_step": 299}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "lightboard", "serve", "s3://bucket/exp", "--port", "0"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            url = URL.search(process.stdout.readline()).group(1)
+            status, body = get(url + "api/scalars?tag=loss&points=50")
+            assert status == 200 and json.loads(body)["series"][0]["count"] == 300
+        finally:
+            process.kill()
+            process.wait()
+        missing = subprocess.run(
+            [sys.executable, "-m", "lightboard", "serve", "s3://bucket/nothing-here", "--port", "0"],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert missing.returncode == 2 and "s3://bucket/nothing-here" in missing.stderr
+        assert "Traceback" not in missing.stderr

@@ -174,15 +174,6 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
     np.testing.assert_array_equal(read(tmp_path / "copy").scalars(".", "x").step, np.arange(1_000))
 
 
-@pytest.mark.parametrize(
-    ("path", "url"),
-    [("s3://b/x", True), ("gs://b", True), ("memory://x", True), ("file:///tmp/x", False), ("runs/x", False),
-     ("C:\\runs", False), ("/tmp/a://b", False)],
-)  # fmt: skip
-def test_is_url(path: str, url: bool) -> None:
-    assert remote.is_url(path) is url
-
-
 def test_embeddings_go_to_the_same_store(s3, tmp_path: pathlib.Path) -> None:
     pytest.importorskip("PIL")
     from google.protobuf import text_format

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from lightboard.cli.progress import ProgressBar
 from lightboard.reader import Logdir, Run, read
+from lightboard.urls import is_url, local_path
 
 FAILURE, USAGE = 1, 2
 """Exit statuses: nothing matched or an output failed; a usage error (bad option, missing path, bad regex)."""
@@ -35,18 +36,28 @@ def regex(text: str) -> str:
 
 
 def existing_path(text: str) -> str:
-    """An argparse ``type`` that accepts a path that exists."""
-    if not os.path.exists(text):
+    """An argparse ``type`` that accepts a path that exists, or a URL (whose reader says if it does not)."""
+    if is_url(text):
+        return text
+    if not os.path.exists(local_path(text)):
         raise argparse.ArgumentTypeError(f"no such logdir or event file: {text!r}")
     return text
+
+
+def add_logdir_argument(parser: argparse.ArgumentParser) -> None:
+    """Add the positional ``LOGDIR`` (a path that exists, or a URL) to ``parser``."""
+    parser.add_argument(
+        "logdir",
+        metavar="LOGDIR",
+        type=existing_path,
+        help="a logdir, a run directory or an event file; or a URL (s3://, gs://, any fsspec URL)",
+    )
 
 
 def logdir_options() -> argparse.ArgumentParser:
     """The options of every subcommand that reads a logdir, as a parent parser."""
     parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument(
-        "logdir", metavar="LOGDIR", type=existing_path, help="a logdir, a run directory or an event file"
-    )
+    add_logdir_argument(parser)
     parser.add_argument("--runs", metavar="REGEX", type=regex, help="only runs whose name matches (re.search)")
     parser.add_argument("--tags", metavar="REGEX", type=regex, help="only tags that match (re.search)")
     parser.add_argument(

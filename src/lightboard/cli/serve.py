@@ -8,7 +8,7 @@ import socket
 import sys
 from typing import Any
 
-from lightboard.cli.common import USAGE, CliError, existing_path
+from lightboard.cli.common import USAGE, CliError, add_logdir_argument
 from lightboard.optional import require
 
 EXAMPLES = """\
@@ -32,9 +32,7 @@ def register(commands: Any) -> None:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument(
-        "logdir", metavar="LOGDIR", type=existing_path, help="a logdir, a run directory or an event file"
-    )
+    add_logdir_argument(parser)
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     parser.add_argument("--port", type=int, default=6006, help="port to listen on, 0 for any (default: %(default)s)")
     parser.add_argument(
@@ -87,7 +85,10 @@ def run_serve(args: argparse.Namespace) -> int:
 
     if args.reload_interval < 0:
         raise CliError(f"--reload-interval must be 0 or more seconds, got {args.reload_interval}", USAGE)
-    source = LiveLogdir(args.logdir, args.restarts)  # read once the server listens (it answers the page meanwhile)
+    try:
+        source = LiveLogdir(args.logdir, args.restarts)  # read once the server listens (it answers the page meanwhile)
+    except FileNotFoundError as error:
+        raise CliError(str(error), USAGE) from None
     uvicorn = require("uvicorn", "serve", "lightboard serve")
     from lightboard.serve.app import create_app
 

@@ -22,18 +22,12 @@ from typing import Any
 from lightboard.events import worker
 from lightboard.events.file import EventFile, EventWriteError, first_records
 from lightboard.events.naming import event_file_name
-from lightboard.optional import require
+from lightboard.urls import filesystem
 
 SEGMENT_BYTES = 8 << 20
 """A segment is uploaded once it holds this many bytes (so memory stays bounded between flushes)."""
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds before each new attempt at an upload that failed (about 16 s in all)."""
-
-
-def is_url(path: str) -> bool:
-    """Whether ``path`` names object storage (``scheme://...``, not ``file://``) rather than a local path."""
-    scheme, separator, _ = path.partition("://")
-    return bool(separator) and scheme.isidentifier() and scheme != "file"
 
 
 class RemoteEventFile(EventFile):
@@ -54,9 +48,8 @@ class RemoteEventFile(EventFile):
         purge_step: int | None = None,
         storage_options: dict[str, Any] | None = None,
     ) -> None:
-        fsspec = require("fsspec", "cloud", f"writing to {url}")
         self._url = url.rstrip("/")
-        self._fs, self._root = fsspec.core.url_to_fs(self._url, **(storage_options or {}))
+        self._fs, self._root = filesystem(self._url, f"writing to {url}", storage_options)
         self._name: str | None = None
         self._segment = 0
         self._pending = bytearray()

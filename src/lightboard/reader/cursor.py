@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import struct
 from dataclasses import dataclass
 from typing import Any
 
 from lightboard.reader.scan import BROKEN, PARTIAL
+from lightboard.reader.storage import LOCAL, Source, Store
 
 BLOCK_SIZE = 1 << 20
-"""Bytes read at a time (a larger record gets a block of its own size)."""
+"""Bytes read at a time from a local file (a larger record gets a block of its own size)."""
+REMOTE_BLOCK_SIZE = 16 << 20
+"""Bytes fetched per ranged request from a remote file (fewer requests; a new segment is usually one)."""
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,11 @@ class Damage:
 class FileCursor:
     """Where reading of one event file stands: the offset of its first unconsumed record."""
 
-    __slots__ = ("broken", "offset", "path")
+    __slots__ = ("broken", "offset", "path", "store")
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, store: Store = LOCAL) -> None:
         self.path = path
+        self.store = store
         self.offset = 0
         self.broken = False
 
@@ -44,7 +47,7 @@ class FileCursor:
         if self.broken:
             return 0
         try:
-            return max(0, os.stat(self.path).st_size - self.offset)
+            return max(0, self.store.size(self.path) - self.offset)
         except OSError:
             return 0
 
@@ -58,20 +61,20 @@ class FileCursor:
             return 0
         start = self.offset
         try:
-            with open(self.path, "rb") as file:
-                if os.fstat(file.fileno()).st_size < self.offset:
+            with self.store.open(self.path) as source:
+                if source.size() < self.offset:
                     self._break(damage, "file shrank")
                     return 0
-                self._read(file, scanner, damage, others, progress)
+                self._read(source, scanner, damage, others, progress)
         except OSError:  # vanished between listing and reading, or unreadable: try again next time
             pass
         return self.offset - start
 
-    def _read(self, file: Any, scanner: Any, damage: list[Damage], others: list[tuple], progress: Any) -> None:
-        want = BLOCK_SIZE
+    def _read(self, source: Source, scanner: Any, damage: list[Damage], others: list[tuple], progress: Any) -> None:
+        block_size = REMOTE_BLOCK_SIZE if self.store.remote else BLOCK_SIZE
+        want = block_size
         while True:
-            file.seek(self.offset)
-            block = file.read(want)  # only what the file holds: a small file costs a small buffer
+            block = source.read(self.offset, want)
             if not block:
                 return
             consumed, state, bad_crc, malformed, found = scanner.feed(block)
@@ -87,10 +90,10 @@ class FileCursor:
                 return
             if len(block) < want:
                 return  # end of file; a partial record waits for the writer
-            want = BLOCK_SIZE
+            want = block_size
             if state == PARTIAL and consumed == 0:  # one record larger than the block
                 (length,) = struct.unpack_from("<Q", block, 0)
-                if self.offset + length + 16 > os.fstat(file.fileno()).st_size:
+                if self.offset + length + 16 > source.size():
                     return  # not all written yet
                 want = length + 16
 

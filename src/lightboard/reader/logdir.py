@@ -6,11 +6,13 @@ import concurrent.futures
 import os
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from lightboard.reader import frames
 from lightboard.reader.cursor import Damage
-from lightboard.reader.run import Run, is_event_file
+from lightboard.reader.run import Run
 from lightboard.reader.series import RESTART_POLICIES, Scalars
+from lightboard.reader.storage import store_for
 
 Progress = Callable[[int, int], None]
 """``progress(bytes_done, bytes_total)``, called as a read goes."""
@@ -20,31 +22,23 @@ def discover(logdir: str) -> dict[str, str]:
     """``{run name: directory}`` for every directory under ``logdir`` that directly holds an event file.
 
     Run names are paths relative to ``logdir`` with ``/`` separators, ``"."`` for ``logdir`` itself (as in
-    TensorBoard). Symbolic links are followed once (a link cycle is not walked twice).
+    TensorBoard). Symbolic links are followed once (a link cycle is not walked twice). ``logdir`` may be an
+    fsspec URL (``s3://bucket/exp``): the directories are then URLs too.
     """
-    runs: dict[str, str] = {}
-    seen: set[str] = set()
-    for directory, subdirectories, names in os.walk(logdir, followlinks=True):
-        real = os.path.realpath(directory)
-        if real in seen:
-            subdirectories[:] = []
-            continue
-        seen.add(real)
-        subdirectories.sort()
-        if any(is_event_file(name) for name in names):
-            name = os.path.relpath(directory, logdir).replace(os.sep, "/")
-            runs[name] = directory
-    return dict(sorted(runs.items()))
+    store, root = store_for(os.fspath(logdir))
+    return store.discover(root)
 
 
 class Logdir:
-    """Every run of a logdir, a run directory or one event file; see :func:`lightboard.read`."""
+    """Every run of a logdir, a run directory or one event file, local or at an fsspec URL; see :func:`read`."""
 
-    def __init__(self, path: str | os.PathLike[str], restarts: str = "preempt") -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], restarts: str = "preempt", storage_options: dict[str, Any] | None = None
+    ) -> None:
         if restarts not in RESTART_POLICIES:
             raise ValueError(f"restarts must be one of {RESTART_POLICIES}, got {restarts!r}")
-        self.path = os.fspath(path)
-        if not os.path.exists(self.path):
+        self._store, self.path = store_for(os.fspath(path), storage_options)
+        if not self._store.exists(self.path):
             raise FileNotFoundError(f"no such logdir or event file: {self.path!r}")
         self.restarts = restarts
         self._runs: dict[str, Run] = {}
@@ -57,16 +51,16 @@ class Logdir:
 
         A partial record at the end of a file (a writer mid-write) is left for the next refresh. With
         ``threads`` > 1, that many runs are read at once (the compiled scan lets the GIL go): faster on a
-        logdir of many runs, for a few MB more memory per thread (the C library's per-thread heaps).
+        logdir of many runs, for a few MB more memory per thread (the C library's per-thread heaps); for a
+        remote logdir, that many runs' requests are in flight at once.
+
+        A remote logdir (an fsspec URL) is listed once per refresh; only files whose listed size grew are
+        fetched, with ranged reads of their new bytes.
         """
-        if os.path.isfile(self.path):
-            if "." not in self._runs:
-                self._runs["."] = Run(".", os.path.dirname(self.path), self.restarts, file=self.path)
-        else:
-            for name, directory in discover(self.path).items():
-                if name not in self._runs:
-                    self._runs[name] = Run(name, directory, self.restarts)
-            self._runs = dict(sorted(self._runs.items()))
+        for name, (directory, file) in self._store.runs(self.path).items():
+            if name not in self._runs:
+                self._runs[name] = Run(name, directory, self.restarts, file=file, store=self._store)
+        self._runs = dict(sorted(self._runs.items()))
         report = None
         if progress is not None:
             total = sum(run.pending() for run in self._runs.values())
@@ -142,7 +136,11 @@ class Logdir:
 
 
 def read(
-    path: str | os.PathLike[str], restarts: str = "preempt", progress: Progress | None = None, threads: int = 1
+    path: str | os.PathLike[str],
+    restarts: str = "preempt",
+    progress: Progress | None = None,
+    threads: int = 1,
+    storage_options: dict[str, Any] | None = None,
 ) -> Logdir:
     """Read a logdir, a run directory or one event file, written by any TensorBoard writer.
 
@@ -151,16 +149,20 @@ def read(
 
     Args:
         path: a directory (every directory under it directly holding ``*tfevents*`` files is a run) or
-            an event file.
+            an event file; local, or an fsspec URL such as ``s3://bucket/exp``, ``gs://...``, ``memory://...``
+            (needs ``pip install 'lightboard[cloud]'``, plus the protocol's package, e.g. the ``s3`` extra).
+            Paths the reader hands back (:meth:`Run.files`, :class:`Damage`) are then full URLs.
         restarts: ``"preempt"`` (default, as TensorBoard's data server): a point at step ``s`` drops the
             earlier-read points of its tag with step ``>= s``, so a resumed run shows the new points only;
             ``"keep"``: every point as written, in file order.
         progress: called as ``progress(bytes_done, bytes_total)`` while reading.
         threads: how many runs to read at once (see :meth:`Logdir.refresh`); e.g. ``os.cpu_count()``.
+        storage_options: for a URL, passed to fsspec (credentials, ``endpoint_url``, ...), as the writer's;
+            else fsspec's own configuration applies (e.g. ``FSSPEC_S3_ENDPOINT_URL``, botocore's variables).
 
     Damaged files never raise: a record with a bad payload checksum is skipped, a bad length checksum ends
     that file, and each is listed in :attr:`Logdir.damage`.
     """
-    logdir = Logdir(path, restarts)
+    logdir = Logdir(path, restarts, storage_options)
     logdir.refresh(progress, threads)
     return logdir

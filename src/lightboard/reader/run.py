@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
@@ -14,6 +13,7 @@ from lightboard.reader import points
 from lightboard.reader.cursor import Damage, FileCursor
 from lightboard.reader.scan import Scanner
 from lightboard.reader.series import PREEMPT, Scalars, ScalarSeries, keep_mask
+from lightboard.reader.storage import LOCAL, Store, is_event_file
 
 SCALARS = "scalars"
 GRAPHS = "graphs"
@@ -21,10 +21,7 @@ RUN_GRAPH_TAG = "__run_graph__"
 _LEGACY_KINDS = {"simple_value": SCALARS, "histo": "histograms", "image": "images", "audio": "audio"}
 _GRAPH_FIELDS = (4, 9)  # Event.graph_def, Event.meta_graph_def
 
-
-def is_event_file(name: str) -> bool:
-    """Whether a file name is an event file's (TensorBoard's rule: it contains ``tfevents``)."""
-    return "tfevents" in name
+__all__ = ["GRAPHS", "RUN_GRAPH_TAG", "SCALARS", "Run", "is_event_file"]
 
 
 class Run:
@@ -35,9 +32,13 @@ class Run:
     plugin's name, or ``tensors`` for tensors no plugin claims). A tag's kind comes from its first metadata.
     """
 
-    def __init__(self, name: str, directory: str, restarts: str = PREEMPT, file: str | None = None) -> None:
+    def __init__(
+        self, name: str, directory: str, restarts: str = PREEMPT, file: str | None = None, store: Store = LOCAL
+    ) -> None:
         self.name = name
         self.directory = directory
+        """The run's directory: a local path, or a URL for a remote logdir (see :mod:`lightboard.reader.storage`)."""
+        self._store = store
         self.damage: list[Damage] = []
         """Problems found in this run's files (what was skipped, where); see :class:`Damage`."""
         self._file = file
@@ -61,10 +62,9 @@ class Run:
         if self._file is not None:
             return [self._file]
         try:
-            names = sorted(name for name in os.listdir(self.directory) if is_event_file(name))
+            return self._store.files(self.directory)
         except OSError:
             return sorted(self._cursors)
-        return [os.path.join(self.directory, name) for name in names]
 
     def pending(self) -> int:
         """Bytes appended to the run's files since the last read."""
@@ -73,7 +73,7 @@ class Run:
     def _cursor(self, path: str) -> FileCursor:
         cursor = self._cursors.get(path)
         if cursor is None:
-            cursor = self._cursors[path] = FileCursor(path)
+            cursor = self._cursors[path] = FileCursor(path, self._store)
         return cursor
 
     def refresh(self, progress: Callable[[int], None] | None = None) -> int:

@@ -250,7 +250,7 @@ def write(
         entry.sprite.image_path = posixpath.join(relative, SPRITE_NAME)
         entry.sprite.single_image_dim.extend([width, height])
         files[SPRITE_NAME] = sprite_png(images, prepared.columns)
-    from lightboard.events.remote import is_url
+    from lightboard.urls import is_url
 
     store = RemoteFiles(logdir, storage_options) if is_url(logdir) else LocalFiles()
     with lock_for(config_path if is_url(logdir) else os.path.abspath(config_path)):

@@ -55,10 +55,9 @@ class RemoteFiles:
     """The projector's files in object storage (any fsspec URL): each object is replaced whole in one request."""
 
     def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
-        from lightboard.optional import require
+        from lightboard.urls import filesystem
 
-        fsspec = require("fsspec", "cloud", f"add_embedding to {url}")
-        self._fs = fsspec.core.url_to_fs(url, **(storage_options or {}))[0]
+        self._fs = filesystem(url, f"add_embedding to {url}", storage_options)[0]
 
     def read(self, path: str) -> bytes | None:
         """The bytes of object ``path``, or None when there is none."""

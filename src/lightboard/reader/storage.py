@@ -1,0 +1,299 @@
+"""Where a logdir's files live: local disk (:class:`LocalStore`) or any fsspec URL (:class:`FsspecStore`).
+
+A store finds the runs under a root, lists a run's event files, gives a file's size and opens it for ranged
+reads (a :class:`Source`). :func:`store_for` picks the store once per logdir from its path: a URL
+(``s3://bucket/exp``, ``gs://...``, ``memory://...``, any fsspec protocol) goes to fsspec, imported only then
+(the ``cloud`` extra); a plain path or a ``file://`` URL stays on the local disk.
+
+Remote stores see a logdir through one recursive listing per :meth:`FsspecStore.runs` (for object stores one
+prefix listing, a request per 1,000 keys), which also gives every file's size: reading a file whose size has
+not changed since the last read costs no request, and new bytes are fetched with ranged reads.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol
+
+from lightboard.urls import filesystem, is_url, local_path
+
+
+def is_event_file(name: str) -> bool:
+    """Whether a file name is an event file's (TensorBoard's rule: it contains ``tfevents``)."""
+    return "tfevents" in name
+
+
+class Source(Protocol):
+    """One file opened for reading: ``with store.open(path) as source: source.read(offset, length)``."""
+
+    def __enter__(self) -> Source: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    def size(self) -> int:
+        """The file's size in bytes (for a remote file: as last listed)."""
+        ...
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset`` (fewer at the end of the file)."""
+        ...
+
+
+class Store(Protocol):
+    """The file operations the reader needs; paths are the store's own (local paths or full URLs)."""
+
+    remote: bool
+    """Whether reads are requests (read in larger blocks)."""
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` is a directory (a prefix, in an object store) or a file."""
+        ...
+
+    def runs(self, root: str) -> dict[str, tuple[str, str | None]]:
+        """``{run name: (directory, the one file to read or None for all its event files)}``, sorted by name.
+
+        ``root`` is a logdir or one event file (run ``"."`` reading just that file). A remote store lists
+        ``root`` afresh here; :meth:`files` and :meth:`size` answer from that listing until the next call.
+        """
+        ...
+
+    def discover(self, root: str) -> dict[str, str]:
+        """``{run name: directory}`` for every directory under ``root`` directly holding an event file."""
+        ...
+
+    def files(self, directory: str) -> list[str]:
+        """The event files of ``directory``, sorted by name. Raises OSError when it cannot be listed."""
+        ...
+
+    def size(self, path: str) -> int:
+        """The size of a file. Raises OSError (FileNotFoundError) when it is gone."""
+        ...
+
+    def open(self, path: str) -> Source:
+        """``path`` opened for reading. Raises OSError when it is gone or unreadable."""
+        ...
+
+
+def store_for(path: str, storage_options: dict[str, Any] | None = None) -> tuple[Store, str]:
+    """The store that holds ``path``, and ``path`` as that store names it (a ``file://`` URL as a local path).
+
+    ``storage_options`` go to fsspec for a URL (credentials, ``endpoint_url``, ...); a local path ignores them.
+    Raises ImportError naming the lightboard extra to install when fsspec (or the protocol's own package,
+    e.g. s3fs) is missing.
+    """
+    if not is_url(path):
+        return LOCAL, local_path(path)
+    return FsspecStore(path, storage_options), path
+
+
+class LocalFile:
+    """A local file opened for reading."""
+
+    __slots__ = ("_file",)
+
+    def __init__(self, path: str) -> None:
+        self._file = open(path, "rb")  # closed by __exit__
+
+    def __enter__(self) -> LocalFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def size(self) -> int:
+        """The file's size now."""
+        return os.fstat(self._file.fileno()).st_size
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Up to ``length`` bytes from ``offset``: only what the file holds (a small file, a small buffer)."""
+        self._file.seek(offset)
+        return self._file.read(length)
+
+
+class LocalStore:
+    """Files on the local disk."""
+
+    remote = False
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` exists."""
+        return os.path.exists(path)
+
+    def runs(self, root: str) -> dict[str, tuple[str, str | None]]:
+        """See :meth:`Store.runs`."""
+        if os.path.isfile(root):
+            return {".": (os.path.dirname(root), root)}
+        return {name: (directory, None) for name, directory in self.discover(root).items()}
+
+    def discover(self, root: str) -> dict[str, str]:
+        """See :meth:`Store.discover`; symbolic links are followed once (a link cycle is not walked twice)."""
+        runs: dict[str, str] = {}
+        seen: set[str] = set()
+        for directory, subdirectories, names in os.walk(root, followlinks=True):
+            real = os.path.realpath(directory)
+            if real in seen:
+                subdirectories[:] = []
+                continue
+            seen.add(real)
+            subdirectories.sort()
+            if any(is_event_file(name) for name in names):
+                name = os.path.relpath(directory, root).replace(os.sep, "/")
+                runs[name] = directory
+        return dict(sorted(runs.items()))
+
+    def files(self, directory: str) -> list[str]:
+        """See :meth:`Store.files`."""
+        names = sorted(name for name in os.listdir(directory) if is_event_file(name))
+        return [os.path.join(directory, name) for name in names]
+
+    def size(self, path: str) -> int:
+        """The size of ``path`` now."""
+        return os.stat(path).st_size
+
+    def open(self, path: str) -> LocalFile:
+        """``path`` opened for reading."""
+        return LocalFile(path)
+
+
+LOCAL = LocalStore()
+"""The local disk (stateless: one serves every logdir)."""
+
+
+class RemoteFile:
+    """A file behind fsspec, read with ranged requests up to its listed size."""
+
+    __slots__ = ("_fs", "_path", "_size")
+
+    def __init__(self, fs: Any, path: str, size: int) -> None:
+        self._fs, self._path, self._size = fs, path, size
+
+    def __enter__(self) -> RemoteFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def size(self) -> int:
+        """The size the last listing gave."""
+        return self._size
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Bytes ``offset .. offset + length`` (no further than the listed size) in one ranged request."""
+        end = min(offset + length, self._size)
+        if end <= offset:
+            return b""
+        return self._fs.cat_file(self._path, start=offset, end=end)
+
+
+class FsspecStore:
+    """Files behind one fsspec URL (``s3://bucket/exp``, ``gs://...``, ``memory://...``), listed once per refresh.
+
+    Paths handed out are full URLs starting with the URL given (``s3://bucket/exp/run1/events...``). A run's
+    files and every file's size come from the latest :meth:`runs` listing, so that a refresh makes one listing
+    and then requests only the new bytes of files that grew (a segment already read is never fetched again).
+    """
+
+    remote = True
+
+    def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
+        self.url = _trim(url)
+        self.fs, self.root = filesystem(self.url, f"reading {url}", storage_options)
+        self._files: dict[str, list[str]] = {}  # directory URL → its event files' URLs, sorted
+        self._objects: dict[str, tuple[str, int]] = {}  # file URL → (fsspec path, listed size)
+
+    def __repr__(self) -> str:
+        return f"FsspecStore({self.url!r})"
+
+    def _path(self, url: str) -> str:
+        url = _trim(url)
+        if url == self.url:
+            return self.root
+        relative = _relative(url, self.url)
+        if relative is None:
+            raise ValueError(f"{url!r} is not under {self.url!r}")
+        return f"{self.root.rstrip('/')}/{relative}"
+
+    def exists(self, path: str) -> bool:
+        """Whether ``path`` is an object or a prefix of some (asked afresh, not from a cached listing)."""
+        fs_path = self._path(path)
+        self.fs.invalidate_cache(fs_path)
+        return bool(self.fs.exists(fs_path))
+
+    def runs(self, root: str) -> dict[str, tuple[str, str | None]]:
+        """See :meth:`Store.runs`: one fresh recursive listing of ``root``, kept for :meth:`files` and :meth:`size`."""
+        root = _trim(root)
+        base = self._path(root)
+        self.fs.invalidate_cache(base)  # listings fsspec cached would hide new files and sizes
+        found = self.fs.find(base, withdirs=False, detail=True)
+        if base in found:  # root is one file
+            self._files, self._objects = {}, {root: (base, self._size(base, found[base]))}
+            return {".": (_parent(root), root)}
+        directories: dict[str, list[str]] = {}  # relative directory → its event files' URLs
+        objects: dict[str, tuple[str, int]] = {}
+        for name, info in found.items():
+            relative = _relative(name, base)
+            if relative is None:
+                continue
+            directory, _, file_name = relative.rpartition("/")
+            if is_event_file(file_name):
+                url = _join(root, relative)
+                objects[url] = (name, self._size(name, info))
+                directories.setdefault(directory, []).append(url)
+        self._files = {_join(root, directory): sorted(urls) for directory, urls in directories.items()}
+        self._objects = objects
+        return dict(sorted(((directory or "."), (_join(root, directory), None)) for directory in directories))
+
+    def _size(self, path: str, info: dict[str, Any]) -> int:
+        size = info.get("size")
+        return int(self.fs.size(path) if size is None else size)
+
+    def discover(self, root: str) -> dict[str, str]:
+        """See :meth:`Store.discover` (a listing, as :meth:`runs`)."""
+        return {name: directory for name, (directory, file) in self.runs(root).items() if file is None}
+
+    def files(self, directory: str) -> list[str]:
+        """The event files the latest listing found directly in ``directory``."""
+        return list(self._files.get(directory, ()))
+
+    def size(self, path: str) -> int:
+        """The size of ``path`` in the latest listing."""
+        try:
+            return self._objects[path][1]
+        except KeyError:
+            raise FileNotFoundError(f"not in the latest listing: {path!r}") from None
+
+    def open(self, path: str) -> RemoteFile:
+        """``path`` for ranged reads up to its listed size (no request until a read)."""
+        try:
+            fs_path, size = self._objects[path]
+        except KeyError:
+            raise FileNotFoundError(f"not in the latest listing: {path!r}") from None
+        return RemoteFile(self.fs, fs_path, size)
+
+
+def _trim(url: str) -> str:
+    """``url`` without trailing slashes (but ``memory://`` stays whole)."""
+    while url.endswith("/") and not url.endswith("://"):
+        url = url[:-1]
+    return url
+
+
+def _relative(path: str, base: str) -> str | None:
+    """``path`` relative to ``base`` (``""`` for ``base`` itself), or None when it is not under ``base``."""
+    if path == base:
+        return ""
+    prefix = base if base.endswith("/") else base + "/"
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def _join(base: str, relative: str) -> str:
+    """``base/relative`` (``base`` for an empty ``relative``)."""
+    if not relative:
+        return base
+    return base + relative if base.endswith("/") else f"{base}/{relative}"
+
+
+def _parent(url: str) -> str:
+    """The URL of the directory holding ``url``."""
+    head, _, _ = url.rpartition("/")
+    return head + "/" if head.endswith(":/") else head
