@@ -15,7 +15,7 @@ import pytest
 
 from lightboard import SummaryWriter, read
 from lightboard.distributed import LAUNCHER_VARIABLES, Rank, process_rank
-from lightboard.reader.ranks import aggregate, group
+from lightboard.reader.ranks import group
 
 LAUNCHERS = [variable for pair in LAUNCHER_VARIABLES for variable in pair]
 
@@ -121,8 +121,9 @@ def test_a_torch_distributed_job_of_four_ranks(tmp_path: pathlib.Path) -> None:
         np.testing.assert_array_equal(points.step, steps)
         np.testing.assert_array_equal(points.value, rank * 100_000 + steps)
         np.testing.assert_array_equal(logdir.scalars(f"rank-{rank:05d}", "reduced").value, np.full(10, 6.0))
+    assert {rank: stream.name for rank, stream in logdir.ranks(".").items()} == streams["."]
     for how, expected in (("mean", 150_000.0 + steps), ("min", steps * 1.0), ("max", 300_000.0 + steps)):
-        combined, ranks = aggregate(per_rank, how)
+        combined, ranks = logdir.aggregate(".", "metric", how)
         np.testing.assert_array_equal(combined.step, steps)
         np.testing.assert_array_equal(combined.value, expected)
         np.testing.assert_array_equal(ranks, np.full(10_000, 4))

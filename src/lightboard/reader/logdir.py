@@ -8,7 +8,9 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from lightboard.reader import frames
+import numpy as np
+
+from lightboard.reader import frames, ranks
 from lightboard.reader.cursor import Damage
 from lightboard.reader.run import Run
 from lightboard.reader.series import RESTART_POLICIES, Scalars
@@ -108,6 +110,22 @@ class Logdir:
     def scalars(self, run: str, tag: str) -> Scalars:
         """The scalar series ``(step, wall_time, value)`` of one (run, tag)."""
         return self.run(run).scalars(tag)
+
+    def ranks(self, run: str) -> dict[int, Run]:
+        """The per-rank streams of ``run`` (``SummaryWriter(ranks="all")`` wrote ``<run>/rank-NNNNN``), by rank.
+
+        Raises KeyError naming the runs that have rank streams when ``run`` has none.
+        """
+        groups = ranks.group(self.runs)
+        if run not in groups:
+            raise KeyError(f"run {run!r} has no rank streams; runs with some: {list(groups)}")
+        return {rank: self._runs[name] for rank, name in groups[run].items()}
+
+    def aggregate(self, run: str, tag: str, how: str = "mean") -> tuple[Scalars, np.ndarray]:
+        """``tag`` across the rank streams of ``run``, step by step: ``(Scalars, ranks per step)`` with the
+        ranks' ``how`` (``"mean"``, ``"min"`` or ``"max"``) at each step; see :func:`ranks.aggregate`."""
+        streams = self.ranks(run)
+        return ranks.aggregate({rank: stream.scalars(tag) for rank, stream in streams.items()}, how)
 
     @property
     def damage(self) -> list[Damage]:
