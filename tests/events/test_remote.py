@@ -99,8 +99,7 @@ def test_segments_by_size_and_by_age(s3, monkeypatch: pytest.MonkeyPatch, tmp_pa
         while len(s3.ls(f"{BUCKET}/sized/run", refresh=True)) == sized:  # flush_secs later, without a flush
             assert time.monotonic() < deadline, "a quiet writer's last events never went up"
             time.sleep(0.05)
-    download(s3, f"{BUCKET}/sized/run", tmp_path / "copy")
-    assert len(read(tmp_path / "copy").scalars(".", "x")) == 2_001
+    assert len(read(f"s3://{BUCKET}/sized/run").scalars(".", "x")) == 2_001
 
 
 WRITER = textwrap.dedent(
@@ -125,8 +124,7 @@ def test_a_killed_writer_leaves_everything_it_flushed(s3, tmp_path: pathlib.Path
     flushed = [int(child.stdout.readline()) for _ in range(30)]
     child.send_signal(signal.SIGKILL)
     child.wait()
-    download(s3, f"{BUCKET}/killed/run", tmp_path / "copy")
-    steps = read(tmp_path / "copy").scalars(".", "loss").step
+    steps = read(url).scalars(".", "loss").step
     assert len(steps) >= flushed[-1] + 1
     np.testing.assert_array_equal(steps[: flushed[-1] + 1], np.arange(flushed[-1] + 1))
 
@@ -148,8 +146,7 @@ def test_an_outage_of_ten_seconds_is_ridden_out(s3, server: S3Server, tmp_path: 
         finally:
             thaw.join()
     assert waited > 5.0
-    download(s3, f"{BUCKET}/outage/run", tmp_path / "copy")
-    np.testing.assert_array_equal(read(tmp_path / "copy").scalars(".", "x").step, np.arange(2_000))
+    np.testing.assert_array_equal(read(f"s3://{BUCKET}/outage/run").scalars(".", "x").step, np.arange(2_000))
 
 
 def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
@@ -170,8 +167,7 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
     for step in range(800, 1_000):
         writer.add_scalar("x", float(step), step)
     writer.close()
-    download(s3, f"{BUCKET}/failing/run", tmp_path / "copy")
-    np.testing.assert_array_equal(read(tmp_path / "copy").scalars(".", "x").step, np.arange(1_000))
+    np.testing.assert_array_equal(read(f"s3://{BUCKET}/failing/run").scalars(".", "x").step, np.arange(1_000))
 
 
 def test_embeddings_go_to_the_same_store(s3, tmp_path: pathlib.Path) -> None:
