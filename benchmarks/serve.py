@@ -16,7 +16,6 @@ Run ``.venv/bin/python benchmarks/serve.py`` (``--quick``: small logdirs, one re
 
 from __future__ import annotations
 
-import argparse
 import compileall
 import json
 import os
@@ -32,6 +31,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import section as section_cli
 from read import Shape, warm_page_cache, write_logdir
 
 TWENTY = Shape("5M/20 runs", 20, 5, 50_000)
@@ -264,15 +264,7 @@ def report(results: dict[str, Any], twenty: Shape, hundred: Shape, quick: bool) 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small logdirs, one repeat (smoke test)")
-    parser.add_argument("--json", metavar="PATH", help="also write the raw numbers to PATH")
-    args = parser.parse_args(argv)
-    payload = section(quick=args.quick)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(payload, out, indent=2)
-    return 0
+    return section_cli.main(__doc__, section, argv)
 
 
 if __name__ == "__main__":

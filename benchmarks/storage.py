@@ -12,8 +12,6 @@ Run ``.venv/bin/python benchmarks/storage.py`` (``--quick``: 5,000 steps) or ``m
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import tempfile
@@ -22,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for tests/s3server.py
+import section as section_cli
+
 from tests.s3server import S3Server
 
 BUCKET = "bench"
@@ -110,15 +110,7 @@ def report(results: dict[str, Any], steps: int, flush_every: int, quick: bool) -
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="5,000 steps (smoke test)")
-    parser.add_argument("--json", metavar="PATH", help="also write the raw numbers to PATH")
-    args = parser.parse_args(argv)
-    payload = section(quick=args.quick)
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as out:
-            json.dump(payload, out, indent=2)
-    return 0
+    return section_cli.main(__doc__, section, argv)
 
 
 if __name__ == "__main__":
