@@ -474,14 +474,15 @@ class SummaryWriter(
         return self._defaults.use(self, global_step, walltime)
 
     def flush(self) -> None:
-        """Return once everything logged before this call is written to the operating system.
+        """Return once everything logged before this call is written to the operating system (for a URL
+        logdir: uploaded, as a new segment).
 
         Every event file is flushed even if one fails; then the first error is raised.
         """
         self._for_each_writer("flush", list((self.all_writers or {}).values()))
 
     def close(self) -> None:
-        """Write, fsync and close every event file of this writer. A later ``add_*`` starts new files.
+        """Write, fsync (or upload) and close every event file of this writer. A later ``add_*`` starts new files.
 
         Every event file is closed even if one fails; then the first error is raised (others are logged).
         """
