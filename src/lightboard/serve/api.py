@@ -107,7 +107,7 @@ async def scalars(request: Request) -> Response:
 
     source = _source(request)
     try:
-        _, body = await source.query(chart)
+        body = await source.query(chart)
     except views.NotFound as missing:
         return error(404, str(missing))
     return Response(body, media_type="application/octet-stream" if form == "binary" else "application/json")
@@ -130,7 +130,7 @@ async def download(request: Request) -> Response:
         return stream.getvalue()
 
     try:
-        _, body = await _source(request).query(table)
+        body = await _source(request).query(table)
     except views.NotFound as missing:
         return error(404, str(missing))
     filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_")[:100] or "scalars"

@@ -67,23 +67,23 @@ class LiveLogdir:
         """Read what was written since the last refresh; return whether anything new was read."""
         return await self.call(self._refresh)
 
-    async def call(self, function: Callable[..., T], *args: Any) -> T:
-        """Run ``function(*args)`` on the reader's thread and return its result."""
-        return await asyncio.wrap_future(self._worker.submit(function, *args))
+    async def call(self, function: Callable[[], T]) -> T:
+        """Run ``function()`` on the reader's thread and return its result."""
+        return await asyncio.wrap_future(self._worker.submit(function))
 
-    async def cached(self, key: Any, function: Callable[..., T], *args: Any) -> tuple[int, T]:
-        """``(generation, function(logdir, *args))``, computed once per generation for a given ``key``."""
+    async def cached(self, key: Any, function: Callable[[Logdir], T]) -> tuple[int, T]:
+        """``(generation, function(logdir))``, computed once per generation for a given ``key``."""
 
         def compute() -> tuple[int, T]:
             if key not in self._cache:
-                self._cache[key] = function(self.logdir, *args)
+                self._cache[key] = function(self.logdir)
             return self.generation, self._cache[key]
 
         return await self.call(compute)
 
-    async def query(self, function: Callable[..., T], *args: Any) -> tuple[int, T]:
-        """``(generation, function(logdir, *args))``, computed on the reader's thread."""
-        return await self.call(lambda: (self.generation, function(self.logdir, *args)))
+    async def query(self, function: Callable[[Logdir], T]) -> T:
+        """``function(logdir)``, computed on the reader's thread (``self.generation`` is the data's there)."""
+        return await self.call(lambda: function(self.logdir))
 
     def close(self) -> None:
         """Stop the worker thread (queries waiting are cancelled)."""
