@@ -126,7 +126,7 @@ async def download(request: Request) -> Response:
 
     def table(logdir: Any) -> bytes:
         stream = io.BytesIO()
-        writers.write(views.download_table(views.chosen_runs(logdir, tag, names), tag), form, stream)
+        writers.write(views.download_table(logdir, views.chosen_runs(logdir, tag, names), tag), form, stream)
         return stream.getvalue()
 
     try:

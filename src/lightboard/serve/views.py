@@ -6,11 +6,12 @@ HTTP layer only parses arguments and encodes.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
 
-from lightboard.reader import Logdir, Run, Scalars
+from lightboard.reader import Logdir, Run, Scalars, frames
 from lightboard.serve import envelope
 from lightboard.serve.smoothing import smooth
 
@@ -127,15 +128,10 @@ def _axis(points: Scalars, x: str, start: float | None) -> np.ndarray:
     return points.wall_time - (start if start is not None else 0.0)
 
 
-def download_table(runs_: list[Run], tag: str) -> dict[str, Any]:
-    """Every point of ``tag`` in ``runs_`` as a table (``run, step, wall_time, value``) for the CLI's writers."""
-    series = [run.scalars(tag) for run in runs_]
-    counts = [len(points) for points in series]
-    codes = np.repeat(np.arange(len(runs_), dtype=np.int32), counts)
-    value_type = np.result_type(np.float32, *(points.value.dtype for points in series))
-    return {
-        "run": (codes, [run.name for run in runs_]),
-        "step": np.concatenate([points.step for points in series]),
-        "wall_time": np.concatenate([points.wall_time for points in series]),
-        "value": np.concatenate([points.value.astype(value_type) for points in series]),
-    }
+def download_table(logdir: Logdir, runs_: list[Run], tag: str) -> dict[str, Any]:
+    """Every point of ``tag`` in ``runs_`` as a table (``run, step, wall_time, value``): the columns ``lightboard
+    export`` writes, for the CLI's writers."""
+    names = "|".join(re.escape(run.name) for run in runs_)
+    table = frames.columns(logdir, runs=f"^(?:{names})$", tags=f"^{re.escape(tag)}$")
+    del table["tag"]
+    return table
