@@ -85,21 +85,43 @@ def test_every_flush_uploads_only_new_bytes(s3, server: S3Server, tmp_path: path
     np.testing.assert_array_equal(loss.value, (1.0 / (np.arange(20_000) + 1)).astype(np.float32))
 
 
-def test_segments_by_size_and_by_age(s3, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path) -> None:
+def segment_sizes(s3, prefix: str) -> list[int]:
+    """The sizes of the data segments under ``prefix`` (the header object left out), in name order."""
+    sizes = s3.du(prefix, total=False, refresh=True)
+    return [sizes[name] for name in sorted(sizes)][1:]
+
+
+def test_segments_by_size_and_by_age(s3, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
     with SummaryWriter(f"s3://{BUCKET}/sized/run", flush_secs=0.3) as writer:
-        for step in range(2_000):  # ~90 KB without a flush: segments of >= 4 KiB go up on their own
+        for step in range(2_000):  # ~90 KB without a flush: full segments go up on their own
             writer.add_scalar("x", float(step), step)
-            if step % 100 == 99:
-                time.sleep(0.05)  # the writer thread takes each 100 events (4.5 KB) as a batch
-        sized = len(s3.ls(f"{BUCKET}/sized/run", refresh=True))
-        assert sized >= 10
-        writer.add_scalar("x", -1.0, 5_000)
+        writer.add_scalar("x", -1.0, 5_000)  # the writer thread takes it on its own
         deadline = time.monotonic() + 10
-        while len(s3.ls(f"{BUCKET}/sized/run", refresh=True)) == sized:  # flush_secs later, without a flush
+        while len(read(f"s3://{BUCKET}/sized/run").scalars(".", "x")) < 2_001:  # flush_secs later, no flush
             assert time.monotonic() < deadline, "a quiet writer's last events never went up"
             time.sleep(0.05)
-    assert len(read(f"s3://{BUCKET}/sized/run").scalars(".", "x")) == 2_001
+        sizes = segment_sizes(s3, f"{BUCKET}/sized/run")
+    assert sum(sizes) > 2_001 * 30 and max(sizes) <= 4096, sizes
+
+
+def test_a_batch_larger_than_a_segment_is_cut_between_records(s3, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    big = "a" * 10_000
+    with SummaryWriter(f"s3://{BUCKET}/cut/run", max_queue=100_000, flush_secs=3600) as writer:
+        for step in range(1_000):  # queued, then framed as one batch of ~45 KB by flush
+            writer.add_scalar("x", float(step), step)
+        writer.add_text("big", big, 0)  # one record larger than a segment: a segment of its own
+        writer.add_scalar("x", 1_000.0, 1_000)
+        writer.flush()
+        sizes = segment_sizes(s3, f"{BUCKET}/cut/run")
+    oversized = [size for size in sizes if size > 4096]
+    assert len(oversized) == 1 and oversized[0] > 10_000, sizes
+    assert len(sizes) >= sum(sizes) // 4096, sizes
+    run = read(f"s3://{BUCKET}/cut/run").run(".")
+    np.testing.assert_array_equal(run.scalars("x").step, np.arange(1_001))
+    assert run.damage == []
+    assert run.text("big/text_summary")[0].text == big
 
 
 WRITER = textwrap.dedent(

@@ -4,9 +4,9 @@ Object stores cannot append, and tensorboardX re-uploads a whole file on every f
 with the square of the run's length). Here a file is a series of immutable objects, *segments*, each holding
 whole records: ``<name>`` (the header records, uploaded at once so the run shows up), then ``<name>.000001``,
 ``<name>.000002``, ... — names that sort in write order, so TensorBoard and lightboard's reader take them as
-the run's event files in sequence. A segment is uploaded when ``flush()`` is called, when it reaches
-:data:`SEGMENT_BYTES`, when its oldest record has waited ``flush_secs``, and at close: every byte is uploaded
-once (plus a retry when an upload fails).
+the run's event files in sequence. A segment holds at most :data:`SEGMENT_BYTES` (a larger record is a segment
+of its own) and is uploaded when ``flush()`` is called, when the next records would not fit, when its oldest
+record has waited ``flush_secs``, and at close: every byte is uploaded once (plus a retry when an upload fails).
 
 An upload that fails is tried again with growing delays (:data:`RETRY_DELAYS`); if it still fails the data
 stays in memory and the :class:`~lightboard.events.file.EventWriteError` is raised to the caller (``flush``,
@@ -15,7 +15,9 @@ stays in memory and the :class:`~lightboard.events.file.EventWriteError` is rais
 
 from __future__ import annotations
 
+import bisect
 import errno
+import struct
 import time
 from typing import Any
 
@@ -25,7 +27,8 @@ from lightboard.events.naming import event_file_name
 from lightboard.urls import filesystem
 
 SEGMENT_BYTES = 8 << 20
-"""A segment is uploaded once it holds this many bytes (so memory stays bounded between flushes)."""
+"""The most bytes a segment holds (so memory stays bounded between flushes, and a reader fetches a segment in
+one request)."""
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds before each new attempt at an upload that failed (about 16 s in all)."""
 
@@ -53,6 +56,7 @@ class RemoteEventFile(EventFile):
         self._name: str | None = None
         self._segment = 0
         self._pending = bytearray()
+        self._batch_ends: list[int] = []  # where each batch of whole records ends in _pending
         self._pending_since = 0.0
         self.uploaded = 0
         """Bytes uploaded so far (each segment counted once however many attempts it took)."""
@@ -62,6 +66,7 @@ class RemoteEventFile(EventFile):
         """In a forked child: the parent's unsent bytes are the parent's; the child starts a file of its own."""
         super().forget_parent()
         self._pending = bytearray()
+        self._batch_ends = []
         self._name = None
 
     # -- EventFile's storage hooks ---------------------------------------------------------------------
@@ -77,10 +82,11 @@ class RemoteEventFile(EventFile):
         if not self._pending:
             self._pending_since = time.monotonic()
         self._pending += data
+        self._batch_ends.append(len(self._pending))
         self._size += len(data)
         if len(self._pending) >= SEGMENT_BYTES:
-            self._upload()
-        elif not self.scheduled:
+            self._upload(full_only=True)
+        if self._pending and not self.scheduled:
             worker.scheduler().schedule(self, False)  # come back within flush_secs to upload it
 
     def _idle(self) -> None:
@@ -104,14 +110,36 @@ class RemoteEventFile(EventFile):
 
     # -- uploads -----------------------------------------------------------------------------------------
 
-    def _upload(self) -> None:
-        """Upload the pending bytes as the next segment (kept for another attempt if it fails)."""
-        if not self._pending or self._name is None:
-            return
-        data = bytes(self._pending)
-        self._put(f"{self._name}.{self._segment:06d}", data)
-        del self._pending[: len(data)]
-        self._segment += 1
+    def _upload(self, full_only: bool = False) -> None:
+        """Upload the pending bytes as the next segments (kept for another attempt if one fails).
+
+        With ``full_only``, only segments that the records after them would overflow go up; the rest waits.
+        """
+        while self._pending and self._name is not None:
+            end = self._segment_end()
+            if full_only and end == len(self._pending) and end < SEGMENT_BYTES:
+                return
+            self._put(f"{self._name}.{self._segment:06d}", bytes(self._pending[:end]))
+            del self._pending[:end]
+            self._batch_ends = [batch_end - end for batch_end in self._batch_ends if batch_end > end]
+            self._pending_since = time.monotonic()  # the rest came with the batch that overflowed: about now
+            self._segment += 1
+
+    def _segment_end(self) -> int:
+        """Where the next segment ends in the pending bytes: as many whole records as fit in SEGMENT_BYTES
+        (at least one), cut between batches when possible, else between the first batch's records."""
+        if len(self._pending) <= SEGMENT_BYTES:
+            return len(self._pending)
+        fitting = bisect.bisect_right(self._batch_ends, SEGMENT_BYTES)
+        if fitting:
+            return self._batch_ends[fitting - 1]
+        end, first_batch = 0, self._batch_ends[0]
+        while end < first_batch:
+            record = struct.unpack_from("<Q", self._pending, end)[0] + 16  # length, its CRC, data, data CRC
+            if end and end + record > SEGMENT_BYTES:
+                break
+            end += record
+        return end
 
     def _put(self, name: str, data: bytes) -> None:
         """Write object ``name`` with retries; EventWriteError (nothing lost: the caller keeps ``data``)."""
