@@ -34,9 +34,9 @@ export interface ScalarSeries {
   start_time: number | null;
   step: number[];
   wall_time: number[];
-  /** null where the value is NaN or ±inf. */
-  value: (number | null)[];
-  smoothed: (number | null)[];
+  /** NaN and ±inf as logged (the chart draws them as gaps, the tooltip shows them). */
+  value: number[];
+  smoothed: number[];
 }
 
 export interface ScalarsResponse {
@@ -128,8 +128,6 @@ function scalarsUrl(q: ScalarsQuery): string {
   return `/api/scalars?${params}`;
 }
 
-const finiteOrNull = (column: Float64Array) => Array.from(column, (v) => (Number.isFinite(v) ? v : null));
-
 /**
  * Decodes the binary chart answer (see the server's lightboard/serve/encode.py): a little-endian uint32 n, n
  * bytes of JSON (the answer without its columns, each series with its `length`), zeros up to a multiple of 8,
@@ -152,8 +150,8 @@ export function decodeScalars(buffer: ArrayBuffer): ScalarsResponse {
     ...head,
     step: Array.from(column(length)),
     wall_time: Array.from(column(length)),
-    value: finiteOrNull(column(length)),
-    smoothed: finiteOrNull(column(length)),
+    value: Array.from(column(length)),
+    smoothed: Array.from(column(length)),
   }));
   return { ...header, series };
 }

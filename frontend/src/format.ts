@@ -1,6 +1,9 @@
 // Number, step, duration and date formatting for axes and the tooltip.
 
-/** Up to 5 significant digits; exponent notation for very large or small magnitudes. */
+/**
+ * Up to 5 significant digits; exponent notation for very large or small magnitudes; NaN, Infinity and -Infinity
+ * spelled as TensorBoard spells them; "–" for no value.
+ */
 export function formatValue(v: number | null | undefined): string {
   if (v == null) return "–";
   if (!Number.isFinite(v)) return String(v);

@@ -14,8 +14,9 @@ export interface RunLine {
   step: number[];
   wallTime: number[];
   startTime: number;
-  value: (number | null)[];
-  smoothed: (number | null)[];
+  /** NaN and ±inf included: see `drawn`. */
+  value: number[];
+  smoothed: number[];
 }
 
 interface PlotData {
@@ -35,8 +36,11 @@ function xOf(response: ScalarsResponse, i: number): number[] {
   }
 }
 
-/** A log axis cannot place zero or negative values: they become gaps, like NaNs. */
-const positiveOnly = (values: (number | null)[]) => values.map((v) => (v !== null && v > 0 ? v : null));
+/** Whether uPlot can place `v`: NaN, ±inf and (on a log axis) values <= 0 are drawn as gaps. */
+const drawable = (v: number, logY: boolean) => Number.isFinite(v) && (!logY || v > 0);
+
+/** A column as uPlot draws it: null, a gap, where the value is not drawable. */
+const drawn = (values: number[], logY: boolean) => values.map((v) => (drawable(v, logY) ? v : null));
 
 export function toPlotData(response: ScalarsResponse, logY: boolean): PlotData {
   const lines: RunLine[] = response.series.map((s, i) => ({
@@ -50,11 +54,9 @@ export function toPlotData(response: ScalarsResponse, logY: boolean): PlotData {
     smoothed: s.smoothed,
   }));
   // uPlot.join merges the runs' x values into one column. Where a run has no point at some x it puts
-  // `undefined`, which lines skip over, while the server's nulls (NaN/inf) stay null, which break lines
-  // (spanGaps stays false). So runs logged at different steps draw continuous lines and NaNs still show as gaps.
-  const tables: uPlot.AlignedData[] = lines.map((l) =>
-    logY ? [l.x, positiveOnly(l.value), positiveOnly(l.smoothed)] : [l.x, l.value, l.smoothed],
-  );
+  // `undefined`, which lines skip over, while `drawn`'s nulls (NaN/inf) stay null, which break lines (spanGaps
+  // stays false). So runs logged at different steps draw continuous lines and NaNs still show as gaps.
+  const tables: uPlot.AlignedData[] = lines.map((l) => [l.x, drawn(l.value, logY), drawn(l.smoothed, logY)]);
   const joined = tables.length > 0 ? uPlot.join(tables) : [[]];
   const raw = lines.map((_, i) => joined[1 + 2 * i]);
   const smoothed = lines.map((_, i) => joined[2 + 2 * i]);
@@ -76,7 +78,7 @@ export function outlierRange(lines: RunLine[], logY: boolean): [number, number] 
   const values: number[] = [];
   for (const l of lines) {
     for (const column of [l.value, l.smoothed]) {
-      for (const v of column) if (v !== null && (!logY || v > 0)) values.push(logY ? Math.log10(v) : v);
+      for (const v of column) if (drawable(v, logY)) values.push(logY ? Math.log10(v) : v);
     }
   }
   if (values.length === 0) return null;

@@ -1,4 +1,5 @@
-// The hover tooltip: for each run, its point nearest the cursor's x (smoothed, value, step, time, relative).
+// The hover tooltip: for each run, its point nearest the cursor's x (smoothed, value, step, time, relative). The
+// point is searched among all the run's points, gaps included, so a NaN or ±inf point shows its value.
 
 import type uPlot from "uplot";
 import { element } from "./dom";

@@ -205,6 +205,35 @@ def test_downloads_and_tooltip(page, url: str) -> None:
         assert expected in text
 
 
+def hover_tooltip_row(page, tag: str, step: int) -> dict[str, str]:
+    """Hover the chart of ``tag`` at ``step``; the tooltip's first row there, as {column: text}."""
+    box = page.locator(CHART.format(tag=tag) + " .u-over").bounding_box()
+    x = page.evaluate("([tag, step]) => window.lightboard.charts.get(tag).plot.valToPos(step, 'x')", [tag, step])
+    page.mouse.move(box["x"] + x, box["y"] + box["height"] / 2)
+    row = "document.querySelector('#tooltip:not([hidden]) tbody tr')"
+    page.wait_for_function(f"(step) => {row}?.cells[3].textContent === step", arg=f"{step:,}", timeout=WAIT_MS)
+    heads = page.locator("#tooltip thead th").all_inner_texts()
+    return dict(zip(heads, page.evaluate(f"[...{row}.cells].map(cell => cell.textContent)"), strict=True))
+
+
+def test_tooltip_shows_nan_and_infinities(page, tmp_path: pathlib.Path) -> None:
+    values = [1.0, 2.0, float("nan"), 3.0, float("inf"), 4.0, float("-inf"), 5.0, 6.0]
+    with SummaryWriter(tmp_path / "odd") as writer:
+        for step, value in enumerate(values):
+            writer.add_scalar("loss", value, step)
+    smoothed = smooth(np.array(values), 0.6)  # the page's default smoothing; non-finite points keep their value
+    spelling = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+    with serving(tmp_path, "--reload-interval", "0") as address:
+        open_page(page, address)
+        wait_chart(page, "loss", series=1, points=len(values), smoothing=0.6)
+        for step, expected in ((2, "NaN"), (4, "Infinity"), (6, "-Infinity")):
+            row = hover_tooltip_row(page, "loss", step)
+            assert row["Run"] == "odd" and row["Value"] == expected, row
+            assert row["Smoothed"] == spelling[str(smoothed[step])], row
+        row = hover_tooltip_row(page, "loss", 1)
+        assert row["Value"] == "2" and float(row["Smoothed"]) == pytest.approx(smoothed[1], rel=1e-4), row
+
+
 def test_x_axis_and_log_scale(page, url: str) -> None:
     open_page(page, url, "?tags=^lr$")
     wait_chart(page, "lr", series=3)
