@@ -1,9 +1,12 @@
 """A real S3-protocol server for the tests: moto's server (``moto.server``), in its own process on loopback.
 
-Run as a script (``python s3server.py PORT LOG``) it serves moto's S3 over HTTP and appends one line per
-request to LOG: ``METHOD PATH BYTES`` (the request body's length), the request log the tests measure uploads
-with. :class:`S3Server` starts it on a free port, waits until it answers, gives the environment that points
-boto3 / s3fs at it, and can freeze it (SIGSTOP) to play an outage without losing its objects.
+Run as a script (``python s3server.py PORT LOG [LATENCY]``) it serves moto's S3 over HTTP and appends one line
+per request to LOG: ``METHOD PATH BYTES IN_FLIGHT`` (the request body's length, and how many requests the server
+was answering when it came, itself included), the request log the tests measure uploads and concurrency with.
+LATENCY seconds are waited before answering each GET, as a real store's round trip (requests are answered in
+threads: concurrent ones wait together). :class:`S3Server` starts it on a free port, waits until it answers,
+gives the environment that points boto3 / s3fs at it, and can freeze it (SIGSTOP) to play an outage without
+losing its objects.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -33,16 +37,17 @@ def free_port() -> int:
 class S3Server:
     """moto's S3 server on 127.0.0.1, with a request log; use as a context manager."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, latency: float = 0.0) -> None:
         self.port = free_port()
         self.log = log
+        self.latency = latency
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> S3Server:
         env = {**os.environ, **CREDENTIALS}
         self.process = subprocess.Popen(
-            [sys.executable, __file__, str(self.port), str(self.log)],
+            [sys.executable, __file__, str(self.port), str(self.log), str(self.latency)],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -85,12 +90,20 @@ class S3Server:
 
     def requests(self) -> list[tuple[str, str, int]]:
         """``(method, path, body bytes on the wire)`` of every request so far."""
+        return [(method, path, size) for method, path, size, _ in self._log()]
+
+    def most_in_flight(self, method: str, prefix: str) -> int:
+        """The most requests the server was answering at once when a ``method`` request under ``prefix`` came."""
+        counts = [busy for verb, path, _, busy in self._log() if verb == method and path.startswith(prefix)]
+        return max(counts, default=0)
+
+    def _log(self) -> list[tuple[str, str, int, int]]:
         if not self.log.exists():
             return []
         rows = []
         for line in self.log.read_text().splitlines():
-            method, path, size = line.split(" ")
-            rows.append((method, path, int(size)))
+            method, path, size, busy = line.split(" ")
+            rows.append((method, path, int(size), int(busy)))
         return rows
 
     def uploaded(self, prefix: str) -> int:
@@ -108,21 +121,33 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
-def _serve(port: int, log: str) -> None:
+def _serve(port: int, log: str, latency: float) -> None:
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
 
     os.environ["MOTO_PORT"] = str(port)
     app = DomainDispatcherApplication(create_backend_app)
 
+    lock = threading.Lock()
+    in_flight = [0]
+
     def logged(environ: dict, start_response: object) -> object:
         size = int(environ.get("CONTENT_LENGTH") or 0)
-        with open(log, "a", encoding="utf-8") as out:
-            out.write(f"{environ['REQUEST_METHOD']} {environ.get('PATH_INFO', '')} {size}\n")
-        return app(environ, start_response)
+        method = environ["REQUEST_METHOD"]
+        with lock:
+            in_flight[0] += 1
+            with open(log, "a", encoding="utf-8") as out:
+                out.write(f"{method} {environ.get('PATH_INFO', '')} {size} {in_flight[0]}\n")
+        try:
+            if method == "GET" and latency:
+                time.sleep(latency)
+            return app(environ, start_response)
+        finally:
+            with lock:
+                in_flight[0] -= 1
 
     run_simple("127.0.0.1", port, logged, threaded=True, request_handler=MotoRequestHandler)
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), sys.argv[2])
+    _serve(int(sys.argv[1]), sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)

@@ -191,6 +191,32 @@ def test_refresh_fetches_only_new_segments_and_appended_bytes(
     assert_same_run(logdir.run("a"), lightboard.read(tmp_path).run("a"))
 
 
+def test_read_ahead_is_bounded_and_never_reads_twice(memory: tuple[Any, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from lightboard.reader import cursor
+
+    fs, root = memory
+    base = f"{root}/run/events.out.tfevents.1.host"
+    records = [scalar_record(step, step * 2.0) for step in range(30)]
+    fs.pipe(base, records[0])
+    for segment in range(1, 30):
+        fs.pipe(f"{base}.{segment:06d}", records[segment])
+    batches: list[int] = []
+    cat_ranges = fs.cat_ranges
+
+    def counted_cat_ranges(paths: list[str], *args: Any, **kwargs: Any) -> list[Any]:
+        batches.append(len(paths))
+        return cat_ranges(paths, *args, **kwargs)
+
+    monkeypatch.setattr(fs, "cat_ranges", counted_cat_ranges)
+    monkeypatch.setattr(cursor, "PREFETCH_BYTES", 10 * len(records[0]))
+    counted = Counted(fs, monkeypatch)
+    logdir = lightboard.read(root)
+    assert sum(batches) == 30 and len(batches) >= 3 and max(batches) <= 10  # at most PREFETCH_BYTES ahead
+    reads, _ = counted.take()
+    assert len(reads) == 30 and len(set(reads)) == 30  # each segment fetched once, read from what was fetched
+    assert logdir.scalars("run", "loss").value.tolist() == [step * 2.0 for step in range(30)]
+
+
 def test_a_writer_logging_to_the_url_is_read_live(memory: tuple[Any, str]) -> None:
     _, root = memory
     writer = SummaryWriter(f"{root}/run")
@@ -438,3 +464,31 @@ def test_s3_storage_options_reach_fsspec(s3: tuple[Any, Any], monkeypatch: pytes
     s3fs.S3FileSystem.clear_instance_cache()
     logdir = lightboard.read(f"s3://{BUCKET}/options", storage_options={"endpoint_url": server.endpoint})
     assert logdir.scalars("run", "loss").value.tolist() == [7.0]
+
+
+def test_a_run_of_many_segments_is_fetched_concurrently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[Any, Any]  # s3: the client's environment
+) -> None:
+    """Each GET waits 50 ms, as a real store's round trip: 120 segments read one request at a time would take
+    6 s; read ahead, they are in flight together (the server counts them) and each is fetched once."""
+    import s3fs
+
+    from tests.s3server import S3Server
+
+    with S3Server(tmp_path / "slow.log", latency=0.05) as slow:
+        slow.create_bucket(BUCKET)
+        for name, value in slow.environment().items():
+            monkeypatch.setenv(name, value)
+        s3fs.S3FileSystem.clear_instance_cache()
+        fs = s3fs.S3FileSystem()
+        base = "events.out.tfevents.1.host"
+        fs.pipe(f"s3://{BUCKET}/many/run/{base}", scalar_record(0, 0.0))
+        for segment in range(1, 120):
+            fs.pipe(f"s3://{BUCKET}/many/run/{base}.{segment:06d}", scalar_record(segment, segment / 2))
+        logdir = lightboard.read(f"s3://{BUCKET}/many")
+        assert logdir.scalars("run", "loss").value.tolist() == [step / 2 for step in range(120)]
+        fetched = [path for method, path, _ in slow.requests() if method == "GET" and "/many/run/" in path]
+        names = [base] + [f"{base}.{segment:06d}" for segment in range(1, 120)]
+        assert sorted(fetched) == [f"/{BUCKET}/many/run/{name}" for name in names]
+        assert slow.most_in_flight("GET", f"/{BUCKET}/many/run/") >= 5
+        s3fs.S3FileSystem.clear_instance_cache()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,8 @@ BLOCK_SIZE = 1 << 20
 """Bytes read at a time from a local file (a larger record gets a block of its own size)."""
 REMOTE_BLOCK_SIZE = 16 << 20
 """Bytes fetched per ranged request from a remote file (fewer requests; a new segment is usually one)."""
+PREFETCH_BYTES = 64 << 20
+"""At most this many bytes of a remote run's files are fetched at once ahead of reading them."""
 
 
 @dataclass(frozen=True)
@@ -100,3 +103,24 @@ class FileCursor:
     def _break(self, damage: list[Damage], problem: str) -> None:
         damage.append(Damage(self.path, self.offset, problem))
         self.broken = True
+
+
+def read_ahead(store: Store, cursors: list[FileCursor]) -> Iterator[FileCursor]:
+    """``cursors`` in order; from a remote store, the first block of new bytes of the next files (up to
+    :data:`PREFETCH_BYTES`) is fetched at once before they are read: a run of many small segments costs
+    a few concurrent round trips rather than one request per segment."""
+    if not store.remote:
+        yield from cursors
+        return
+    group: list[tuple[FileCursor, int]] = []
+    budget = 0
+    for cursor in [*cursors, None]:
+        want = min(cursor.pending(), REMOTE_BLOCK_SIZE) if cursor is not None else 0
+        if group and (cursor is None or budget + want > PREFETCH_BYTES):
+            store.prefetch([(member.path, member.offset, member.offset + size) for member, size in group if size])
+            for member, _ in group:
+                yield member
+            group, budget = [], 0
+        if cursor is not None:
+            group.append((cursor, want))
+            budget += want

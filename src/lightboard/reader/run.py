@@ -10,7 +10,7 @@ from google.protobuf.message import DecodeError
 
 from lightboard.proto.summary_pb2 import Summary, SummaryMetadata
 from lightboard.reader import points
-from lightboard.reader.cursor import Damage, FileCursor
+from lightboard.reader.cursor import Damage, FileCursor, read_ahead
 from lightboard.reader.scan import Scanner
 from lightboard.reader.series import PREEMPT, Scalars, ScalarSeries, keep_mask
 from lightboard.reader.storage import LOCAL, Store, is_event_file
@@ -79,12 +79,12 @@ class Run:
     def refresh(self, progress: Callable[[int], None] | None = None) -> int:
         """Read what was appended since the last refresh (new files included); return the bytes read."""
         consumed = 0
-        for path in self.files():
+        for cursor in read_ahead(self._store, [self._cursor(path) for path in self.files()]):
             others: list[tuple] = []
-            consumed += self._cursor(path).read(self._scanner, self.damage, others, progress)
+            consumed += cursor.read(self._scanner, self.damage, others, progress)
             for tag, step, wall_time, field, payload in others:
                 if field == 5:
-                    self._values.setdefault(tag, []).append((step, wall_time, payload, path))
+                    self._values.setdefault(tag, []).append((step, wall_time, payload, cursor.path))
                 elif field in _GRAPH_FIELDS or field == 8:
                     self._graphs.append((step, wall_time, field, payload))
         for tag, (steps, walls, values, double) in self._scanner.take().items():
