@@ -7,6 +7,10 @@ receives a run of N steps (one ``add_scalar`` each) with a ``flush()`` every F s
 PUT requests the server received, the bytes stored at the end (the event data), their ratio, and the time
 from the writer's creation to the end of ``close()``.
 
+Then reading back: a run written by lightboard (the same N steps and flushes, so N/F segments) is read from a
+second server whose every GET waits :data:`LATENCY` seconds, as a same-region round trip to a real store, by
+``lightboard.read`` and by TensorBoard's ``EventAccumulator`` (its own S3 client, boto3): time to all points.
+
 Run ``.venv/bin/python benchmarks/storage.py`` (``--quick``: 5,000 steps) or ``make bench``.
 """
 
@@ -25,6 +29,8 @@ import section as section_cli
 from tests.s3server import S3Server
 
 BUCKET = "bench"
+LATENCY = 0.02
+"""Seconds each GET of the read-back server waits (a same-region S3 round trip is 10-30 ms)."""
 
 
 def log_run(writer_class: type, url: str, steps: int, flush_every: int) -> float:
@@ -74,8 +80,56 @@ def section(quick: bool = False, progress: bool = True) -> dict[str, Any]:
                 print(
                     f" {results[name].get('error') or format(results[name]['seconds'], '.2f') + ' s'}", file=sys.stderr
                 )
+        reads = read_back(Path(root), steps, flush_every, progress)
     report(results, steps, flush_every, quick)
-    return {"quick": quick, "steps": steps, "flush_every": flush_every, "results": results}
+    report_reads(reads, steps, flush_every)
+    return {"quick": quick, "steps": steps, "flush_every": flush_every, "results": results, "reads": reads}
+
+
+def read_back(root: Path, steps: int, flush_every: int, progress: bool) -> dict[str, Any]:
+    """Seconds for lightboard and TensorBoard to read every point of a lightboard run from a store with latency."""
+    import s3fs
+
+    import lightboard
+
+    reads: dict[str, Any] = {}
+    with S3Server(root / "reads.log", latency=LATENCY) as server:
+        os.environ.update(server.environment())
+        os.environ["S3_ENDPOINT"] = server.endpoint  # TensorBoard's S3 client reads it too
+        s3fs.S3FileSystem.clear_instance_cache()  # a cached client would still talk to the first server
+        server.create_bucket(BUCKET)
+        log_run(lightboard.SummaryWriter, f"s3://{BUCKET}/read/run", steps, flush_every)
+        for name, count in (("lightboard", lightboard_points), ("TensorBoard", tensorboard_points)):
+            if progress:
+                print(f"  storage: reading with {name} ...", end="", flush=True, file=sys.stderr)
+            try:
+                before = len(server.requests())
+                started = time.perf_counter()
+                points = count(f"s3://{BUCKET}/read")
+                seconds = time.perf_counter() - started
+                gets = sum(1 for method, _, _ in server.requests()[before:] if method in ("GET", "HEAD"))
+                reads[name] = {"seconds": seconds, "points": points, "requests": gets}
+                if points != steps:
+                    raise RuntimeError(f"read {points} points of {steps}")
+            except Exception as error:  # noqa: BLE001 - a peer that fails is reported, not fatal
+                reads[name] = {"error": f"{type(error).__name__}: {error}"}
+            if progress:
+                print(f" {reads[name].get('error') or format(reads[name]['seconds'], '.2f') + ' s'}", file=sys.stderr)
+    return reads
+
+
+def lightboard_points(url: str) -> int:
+    import lightboard
+
+    return len(lightboard.read(url).scalars("run", "train/loss"))
+
+
+def tensorboard_points(url: str) -> int:
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    accumulator = EventAccumulator(f"{url}/run", size_guidance={"scalars": 0})
+    accumulator.Reload()
+    return len(accumulator.Scalars("train/loss"))
 
 
 def report(results: dict[str, Any], steps: int, flush_every: int, quick: bool) -> None:
@@ -105,6 +159,23 @@ def report(results: dict[str, Any], steps: int, flush_every: int, quick: bool) -
         ratio = ours["uploaded"] / ours["stored"]
         print(
             f"  [{'PASS' if ratio <= 1.1 else 'MISS'}] bytes uploaded <= 1.1 x bytes logged  (measured: {ratio:.3f}x)"
+        )
+
+
+def report_reads(reads: dict[str, Any], steps: int, flush_every: int) -> None:
+    segments = steps // flush_every
+    print(f"\nReading it back from S3 ({LATENCY * 1000:.0f} ms per GET): {steps:,} points in {segments:,} segments\n")
+    print(f"  {'reader':<14} {'GET/HEAD requests':>18} {'wall s':>8}")
+    for name, result in reads.items():
+        if "error" in result:
+            print(f"  {name:<14} not measured: {result['error']}")
+        else:
+            print(f"  {name:<14} {result['requests']:>18,} {result['seconds']:>8.2f}")
+    ours, theirs = reads.get("lightboard", {}), reads.get("TensorBoard", {})
+    if ours and theirs and "error" not in ours and "error" not in theirs:
+        print(
+            f"\n  - TensorBoard / lightboard: {theirs['seconds'] / ours['seconds']:.0f}x the time (lightboard: one "
+            "listing, then the segments fetched concurrently, one GET each)"
         )
 
 
