@@ -433,3 +433,24 @@ def test_dropping_the_last_reference_stops_the_server(tmp_path: Path) -> None:
     gc.collect()
     assert not [thread for thread in threading.enumerate() if thread.name.startswith("lightboard-global")]
     assert points(tmp_path, "x") == [(0, 1.0)]
+
+
+# -- a URL logdir --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_processes_log_into_one_url(method: str) -> None:
+    """The owner writes segments to the store (fsspec's memory:// here: only the owner's process sees it, so
+    everything read back went through the owner), children and threads send it their events."""
+    pytest.importorskip("fsspec")
+    from lightboard import read
+
+    url = f"memory://global-{method}-{os.getpid()}/exp"
+    writer = GlobalSummaryWriter(url)
+    run_processes(method, produce, [(writer, producer) for producer in range(PROCESSES)])
+    produce(writer, PROCESSES)
+    writer.close()
+    loaded = read(url).scalars(".", "shared")
+    assert loaded.step.tolist() == list(range((PROCESSES + 1) * CALLS))
+    assert sorted(loaded.value.tolist()) == expected_values(PROCESSES + 1)
+    assert all(path.startswith(f"{url}/events.out.tfevents.") for path in read(url).run(".").files())
