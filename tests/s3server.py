@@ -4,13 +4,15 @@ Run as a script (``python s3server.py PORT LOG [LATENCY]``) it serves moto's S3 
 per request to LOG: ``METHOD PATH BYTES IN_FLIGHT`` (the request body's length, and how many requests the server
 was answering when it came, itself included), the request log the tests measure uploads and concurrency with.
 LATENCY seconds are waited before answering each GET, as a real store's round trip (requests are answered in
-threads: concurrent ones wait together). :class:`S3Server` starts it on a free port, waits until it answers,
-gives the environment that points boto3 / s3fs at it, and can freeze it (SIGSTOP) to play an outage without
-losing its objects.
+threads: concurrent ones wait together). While the file LOG.refuse exists, every upload (PUT, POST) is answered
+``403 AccessDenied``, as when credentials stop working. :class:`S3Server` starts it on a free port, waits until
+it answers, gives the environment that points boto3 / s3fs at it, can freeze it (SIGSTOP) to play an outage
+without losing its objects, and can refuse uploads.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 CREDENTIALS = {
@@ -88,6 +91,16 @@ class S3Server:
         assert self.process is not None
         self.process.send_signal(signal.SIGCONT)
 
+    @contextlib.contextmanager
+    def refusing_uploads(self) -> Iterator[None]:
+        """Within the block, every PUT and POST is answered 403 AccessDenied (reads still work)."""
+        flag = _refuse_flag(str(self.log))
+        flag.touch()
+        try:
+            yield
+        finally:
+            flag.unlink()
+
     def requests(self) -> list[tuple[str, str, int]]:
         """``(method, path, body bytes on the wire)`` of every request so far."""
         return [(method, path, size) for method, path, size, _ in self._log()]
@@ -121,6 +134,14 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
+def _refuse_flag(log: str) -> Path:
+    return Path(log + ".refuse")
+
+
+REFUSAL = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>"""
+
+
 def _serve(port: int, log: str, latency: float) -> None:
     from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import run_simple
@@ -130,8 +151,9 @@ def _serve(port: int, log: str, latency: float) -> None:
 
     lock = threading.Lock()
     in_flight = [0]
+    refuse_flag = _refuse_flag(log)
 
-    def logged(environ: dict, start_response: object) -> object:
+    def logged(environ: dict, start_response: Callable[..., object]) -> object:
         size = int(environ.get("CONTENT_LENGTH") or 0)
         method = environ["REQUEST_METHOD"]
         with lock:
@@ -141,6 +163,9 @@ def _serve(port: int, log: str, latency: float) -> None:
         try:
             if method == "GET" and latency:
                 time.sleep(latency)
+            if method in ("PUT", "POST") and refuse_flag.exists():
+                start_response("403 Forbidden", [("Content-Type", "application/xml")])
+                return [REFUSAL]
             return app(environ, start_response)
         finally:
             with lock:

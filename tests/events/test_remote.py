@@ -14,7 +14,6 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
-from unittest import mock
 
 import numpy as np
 import pytest
@@ -171,25 +170,52 @@ def test_an_outage_of_ten_seconds_is_ridden_out(s3, server: S3Server, tmp_path: 
     np.testing.assert_array_equal(read(f"s3://{BUCKET}/outage/run").scalars(".", "x").step, np.arange(2_000))
 
 
+def test_logging_never_waits_for_a_store_that_hangs(s3, server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the store answers nothing, segments fill up and their uploads hang: add_scalar goes on regardless
+    (more than BACKPRESSURE_EVENTS of them, so the caller writes the queue itself too); then everything goes up."""
+    monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    writer = SummaryWriter(f"s3://{BUCKET}/hanging/run", flush_secs=0.2)
+    writer.add_scalar("x", 0.0, 0)
+    writer.flush()
+    server.freeze()
+    try:
+        logging = threading.Thread(target=lambda: [writer.add_scalar("x", float(s), s) for s in range(1, 20_001)])
+        logging.start()
+        logging.join(60)
+        assert not logging.is_alive(), "add_scalar waited for the store"
+    finally:
+        server.thaw()
+    writer.close()
+    np.testing.assert_array_equal(read(f"s3://{BUCKET}/hanging/run").scalars(".", "x").step, np.arange(20_001))
+
+
 def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
-    s3, server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: pathlib.Path
+    s3, server: S3Server, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setattr(remote, "RETRY_DELAYS", (0.01, 0.02))
-    writer = SummaryWriter(f"s3://{BUCKET}/failing/run")
+    monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    writer = SummaryWriter(f"s3://{BUCKET}/failing/run", flush_secs=0.1)
     for step in range(500):
         writer.add_scalar("x", float(step), step)
     writer.flush()
-    # The store refuses (the credentials stop working): every attempt fails, flush says so
-    with mock.patch.object(writer.file_writer._file._fs, "pipe_file", side_effect=PermissionError("Access Denied")):
-        for step in range(500, 800):
+    with server.refusing_uploads():  # the credentials stop working: every upload is refused
+        for step in range(500, 3_000):  # full and aged segments fail in the background: logged, never raised
             writer.add_scalar("x", float(step), step)
+        deadline = time.monotonic() + 30
+        while "tried again later" not in caplog.text:
+            assert time.monotonic() < deadline, "a failing background upload was not reported"
+            time.sleep(0.05)
         with pytest.raises(EventWriteError, match=r"could not upload s3://bucket/failing/run/.* after 3 attempts"):
-            writer.flush()
-    # The store works again: the next flush uploads what failed, and what came since
-    for step in range(800, 1_000):
+            writer.flush()  # flush waits for the store, so it says so
+    assert caplog.text.count("tried again later") == 1  # one warning for the whole outage
+    # The store works again: what failed goes up in the background, with what came since
+    for step in range(3_000, 3_200):
         writer.add_scalar("x", float(step), step)
+    while "work again" not in caplog.text:
+        assert time.monotonic() < deadline + 30, "uploads did not resume"
+        time.sleep(0.05)
     writer.close()
-    np.testing.assert_array_equal(read(f"s3://{BUCKET}/failing/run").scalars(".", "x").step, np.arange(1_000))
+    np.testing.assert_array_equal(read(f"s3://{BUCKET}/failing/run").scalars(".", "x").step, np.arange(3_200))
 
 
 def test_embeddings_go_to_the_same_store(s3, tmp_path: pathlib.Path) -> None:

@@ -134,7 +134,8 @@ class EventFile:
             worker.scheduler().schedule(self, False)
         elif (waiting := len(queue)) >= self._wake_at:
             if waiting > BACKPRESSURE_EVENTS:
-                self.flush()  # the writer thread is starved of the GIL: write here rather than grow
+                with self._io_lock:  # the writer thread is starved of the GIL: write here rather than grow
+                    self._write_all()
             elif not self.urgent:
                 self.urgent = True
                 worker.scheduler().schedule(self, True)
@@ -199,9 +200,10 @@ class EventFile:
                 return
             try:
                 self._write_queue()
-                self._idle()
             except Exception as error:  # noqa: BLE001 - handed to the caller, never lost
                 self._errors.append(error)
+                return
+        self._idle()
 
     def forget_parent(self) -> None:
         """In a forked child: drop the parent's descriptor, queue and errors; write to a file of our own."""
@@ -241,7 +243,7 @@ class EventFile:
         """Make what was written as durable as ``flush`` promises: for a local file, in the OS already."""
 
     def _idle(self) -> None:
-        """Called by the writer thread after each batch: nothing to do for a local file."""
+        """Called by the writer thread after each batch, without the I/O lock: nothing to do for a local file."""
 
     def _sync(self) -> None:
         """Make everything written durable (close and exit): fsync."""

@@ -8,16 +8,20 @@ the run's event files in sequence. A segment holds at most :data:`SEGMENT_BYTES`
 of its own) and is uploaded when ``flush()`` is called, when the next records would not fit, when its oldest
 record has waited ``flush_secs``, and at close: every byte is uploaded once (plus a retry when an upload fails).
 
-An upload that fails is tried again with growing delays (:data:`RETRY_DELAYS`); if it still fails the data
-stays in memory and the :class:`~lightboard.events.file.EventWriteError` is raised to the caller (``flush``,
-``close``, or the next ``add`` when the writer thread met it); the next attempt uploads it with what came since.
+Logging never waits for the store: full and aged segments go up on a background upload thread. An upload that
+fails is tried again with growing delays (:data:`RETRY_DELAYS`); if it still fails the data stays in memory:
+in the background a warning is logged (once, and once more when uploads work again) and the upload is tried
+again later; in ``flush()`` and ``close()``, which wait for the store, an
+:class:`~lightboard.events.file.EventWriteError` is raised. The next attempt uploads it with what came since.
 """
 
 from __future__ import annotations
 
 import bisect
 import errno
+import logging
 import struct
+import threading
 import time
 from typing import Any
 
@@ -32,9 +36,16 @@ one request)."""
 RETRY_DELAYS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 """Seconds before each new attempt at an upload that failed (about 16 s in all)."""
 
+logger = logging.getLogger(__name__)
+
 
 class RemoteEventFile(EventFile):
     """An event file at ``url`` (a "directory" URL), written as segments; same interface as ``EventFile``.
+
+    Uploads never hold up logging: segments that are full or old enough go up on a background thread of
+    their own (one at a time, in order), so neither ``add_*`` nor the writer thread waits for the store; a
+    failure there is logged and tried again, and only ``flush()`` and ``close()`` wait for the store (and raise
+    when it keeps failing).
 
     Args:
         url: the run's URL, e.g. ``s3://bucket/exp/run1``.
@@ -55,18 +66,25 @@ class RemoteEventFile(EventFile):
         self._fs, self._root = filesystem(self._url, f"writing to {url}", storage_options)
         self._name: str | None = None
         self._segment = 0
-        self._pending = bytearray()
-        self._batch_ends: list[int] = []  # where each batch of whole records ends in _pending
-        self._pending_since = 0.0
+        self._start_uploads()
         self.uploaded = 0
         """Bytes uploaded so far (each segment counted once however many attempts it took)."""
         super().__init__(url, filename_suffix, max_queue, flush_secs, purge_step)
 
+    def _start_uploads(self) -> None:
+        """Nothing pending, no upload running (at creation, and in a forked child)."""
+        self._pending = bytearray()
+        self._batch_ends: list[int] = []  # where each batch of whole records ends in _pending
+        self._pending_since = 0.0
+        self._background = False  # whether a background upload thread is running
+        self._failing = False  # whether the last background upload failed (its warning was logged)
+        self._pending_lock = threading.Lock()  # the four above; held briefly, never during a request
+        self._upload_lock = threading.Lock()  # one upload at a time, so segments go up in order
+
     def forget_parent(self) -> None:
         """In a forked child: the parent's unsent bytes are the parent's; the child starts a file of its own."""
         super().forget_parent()
-        self._pending = bytearray()
-        self._batch_ends = []
+        self._start_uploads()
         self._name = None
 
     # -- EventFile's storage hooks ---------------------------------------------------------------------
@@ -79,22 +97,27 @@ class RemoteEventFile(EventFile):
     def _write(self, data: bytes) -> None:
         if self._name is None:
             self._open(None)
-        if not self._pending:
-            self._pending_since = time.monotonic()
-        self._pending += data
-        self._batch_ends.append(len(self._pending))
+        with self._pending_lock:
+            if not self._pending:
+                self._pending_since = time.monotonic()
+            self._pending += data
+            self._batch_ends.append(len(self._pending))
+            full = len(self._pending) >= SEGMENT_BYTES
         self._size += len(data)
-        if len(self._pending) >= SEGMENT_BYTES:
-            self._upload(full_only=True)
-        if self._pending and not self.scheduled:
+        if full:
+            self._upload_in_background()
+        elif not self.scheduled:
             worker.scheduler().schedule(self, False)  # come back within flush_secs to upload it
 
     def _idle(self) -> None:
-        if self._pending:
-            if time.monotonic() - self._pending_since >= self.flush_secs:
-                self._upload()
-            elif not self.scheduled:
-                worker.scheduler().schedule(self, False)
+        if self._closed:
+            return
+        with self._pending_lock:
+            pending, due = bool(self._pending), self._due()
+        if due:
+            self._upload_in_background()
+        elif pending and not self.scheduled:
+            worker.scheduler().schedule(self, False)
 
     def _persist(self) -> None:
         self._upload()
@@ -110,20 +133,63 @@ class RemoteEventFile(EventFile):
 
     # -- uploads -----------------------------------------------------------------------------------------
 
+    def _due(self) -> bool:
+        """Whether a segment should go up now: one is full, or the oldest pending record waited flush_secs."""
+        return len(self._pending) >= SEGMENT_BYTES or (
+            bool(self._pending) and time.monotonic() - self._pending_since >= self.flush_secs
+        )
+
+    def _upload_in_background(self) -> None:
+        """Start the upload thread unless it runs already (it uploads what is due, then ends)."""
+        with self._pending_lock:
+            if self._background:
+                return
+            self._background = True
+        threading.Thread(target=self._upload_due, name="lightboard-upload", daemon=True).start()
+
+    def _upload_due(self) -> None:
+        """The upload thread: while something is due, upload it; a failure is logged and left for a later try."""
+        try:
+            while True:
+                with self._pending_lock:
+                    if not self._due():
+                        return
+                    aged = time.monotonic() - self._pending_since >= self.flush_secs
+                self._upload(full_only=not aged)
+                if self._failing:
+                    self._failing = False
+                    logger.warning("lightboard: uploads to %s work again; nothing was lost", self._url)
+        except EventWriteError as error:
+            if not self._failing:
+                self._failing = True
+                logger.warning("lightboard: %s (logging goes on; tried again later)", error)
+        finally:
+            with self._pending_lock:
+                self._background = False
+                pending = bool(self._pending)
+            if pending and not self._closed and not self.scheduled:
+                worker.scheduler().schedule(self, False)  # the writer thread comes back to try again
+
     def _upload(self, full_only: bool = False) -> None:
         """Upload the pending bytes as the next segments (kept for another attempt if one fails).
 
         With ``full_only``, only segments that the records after them would overflow go up; the rest waits.
         """
-        while self._pending and self._name is not None:
-            end = self._segment_end()
-            if full_only and end == len(self._pending) and end < SEGMENT_BYTES:
-                return
-            self._put(f"{self._name}.{self._segment:06d}", bytes(self._pending[:end]))
-            del self._pending[:end]
-            self._batch_ends = [batch_end - end for batch_end in self._batch_ends if batch_end > end]
-            self._pending_since = time.monotonic()  # the rest came with the batch that overflowed: about now
-            self._segment += 1
+        with self._upload_lock:
+            while True:
+                with self._pending_lock:
+                    if not self._pending or self._name is None:
+                        return
+                    end = self._segment_end()
+                    if full_only and end == len(self._pending) and end < SEGMENT_BYTES:
+                        return
+                    data = bytes(self._pending[:end])
+                self._put(f"{self._name}.{self._segment:06d}", data)
+                with self._pending_lock:
+                    del self._pending[:end]
+                    self._batch_ends = [batch_end - end for batch_end in self._batch_ends if batch_end > end]
+                    self._pending_since = time.monotonic()  # the rest came with a later batch: about now
+                self._segment += 1
 
     def _segment_end(self) -> int:
         """Where the next segment ends in the pending bytes: as many whole records as fit in SEGMENT_BYTES
