@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from lightboard import SummaryWriter, read
-from lightboard.events import remote
+from lightboard.events import remote, spool
 from lightboard.events.file import EventWriteError
 
 pytest.importorskip("s3fs", reason="needs lightboard[s3]")
@@ -194,7 +194,9 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
 ) -> None:
     monkeypatch.setattr(remote, "RETRY_DELAYS", (0.01, 0.02))
     monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    monkeypatch.setattr(spool, "MEMORY_BYTES", 16_384)
     writer = SummaryWriter(f"s3://{BUCKET}/failing/run", flush_secs=0.1)
+    file = writer.file_writer._file
     for step in range(500):
         writer.add_scalar("x", float(step), step)
     writer.flush()
@@ -207,6 +209,8 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
             time.sleep(0.05)
         with pytest.raises(EventWriteError, match=r"could not upload s3://bucket/failing/run/.* after 3 attempts"):
             writer.flush()  # flush waits for the store, so it says so
+        unsent, spilled = file.unsent
+        assert unsent > 2_000 * 30 and spilled > 0  # beyond the memory bound, the oldest wait on disk
     assert caplog.text.count("tried again later") == 1  # one warning for the whole outage
     # The store works again: what failed goes up in the background, with what came since
     for step in range(3_000, 3_200):
@@ -215,6 +219,7 @@ def test_a_failure_that_persists_is_raised_at_flush_and_nothing_is_lost(
         assert time.monotonic() < deadline + 30, "uploads did not resume"
         time.sleep(0.05)
     writer.close()
+    assert file.unsent == (0, 0)
     np.testing.assert_array_equal(read(f"s3://{BUCKET}/failing/run").scalars(".", "x").step, np.arange(3_200))
 
 

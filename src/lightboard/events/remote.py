@@ -28,6 +28,7 @@ from typing import Any
 from lightboard.events import worker
 from lightboard.events.file import EventFile, EventWriteError, first_records
 from lightboard.events.naming import event_file_name
+from lightboard.events.spool import Spool
 from lightboard.urls import filesystem
 
 SEGMENT_BYTES = 8 << 20
@@ -73,13 +74,19 @@ class RemoteEventFile(EventFile):
 
     def _start_uploads(self) -> None:
         """Nothing pending, no upload running (at creation, and in a forked child)."""
-        self._pending = bytearray()
+        self._pending = Spool()
         self._batch_ends: list[int] = []  # where each batch of whole records ends in _pending
         self._pending_since = 0.0
         self._background = False  # whether a background upload thread is running
         self._failing = False  # whether the last background upload failed (its warning was logged)
         self._pending_lock = threading.Lock()  # the four above; held briefly, never during a request
         self._upload_lock = threading.Lock()  # one upload at a time, so segments go up in order
+
+    @property
+    def unsent(self) -> tuple[int, int]:
+        """``(bytes not uploaded yet, how many of them wait in a temporary file)``: see :mod:`~.events.spool`."""
+        with self._pending_lock:
+            return len(self._pending), self._pending.spilled
 
     def forget_parent(self) -> None:
         """In a forked child: the parent's unsent bytes are the parent's; the child starts a file of its own."""
@@ -100,7 +107,7 @@ class RemoteEventFile(EventFile):
         with self._pending_lock:
             if not self._pending:
                 self._pending_since = time.monotonic()
-            self._pending += data
+            self._pending.append(data)
             self._batch_ends.append(len(self._pending))
             full = len(self._pending) >= SEGMENT_BYTES
         self._size += len(data)
@@ -183,10 +190,10 @@ class RemoteEventFile(EventFile):
                     end = self._segment_end()
                     if full_only and end == len(self._pending) and end < SEGMENT_BYTES:
                         return
-                    data = bytes(self._pending[:end])
+                    data = self._pending.read(0, end)
                 self._put(f"{self._name}.{self._segment:06d}", data)
                 with self._pending_lock:
-                    del self._pending[:end]
+                    self._pending.drop(end)
                     self._batch_ends = [batch_end - end for batch_end in self._batch_ends if batch_end > end]
                     self._pending_since = time.monotonic()  # the rest came with a later batch: about now
                 self._segment += 1
@@ -201,7 +208,7 @@ class RemoteEventFile(EventFile):
             return self._batch_ends[fitting - 1]
         end, first_batch = 0, self._batch_ends[0]
         while end < first_batch:
-            record = struct.unpack_from("<Q", self._pending, end)[0] + 16  # length, its CRC, data, data CRC
+            record = struct.unpack("<Q", self._pending.read(end, 8))[0] + 16  # length, its CRC, data, data CRC
             if end and end + record > SEGMENT_BYTES:
                 break
             end += record
