@@ -17,7 +17,6 @@ again later; in ``flush()`` and ``close()``, which wait for the store, an
 
 from __future__ import annotations
 
-import bisect
 import errno
 import logging
 import struct
@@ -75,11 +74,11 @@ class RemoteEventFile(EventFile):
     def _start_uploads(self) -> None:
         """Nothing pending, no upload running (at creation, and in a forked child)."""
         self._pending = Spool()
-        self._batch_ends: list[int] = []  # where each batch of whole records ends in _pending
+        self._cuts: list[int] = []  # where the full segments end in _pending (one per segment: few)
         self._pending_since = 0.0
         self._background = False  # whether a background upload thread is running
         self._failing = False  # whether the last background upload failed (its warning was logged)
-        self._pending_lock = threading.Lock()  # the four above; held briefly, never during a request
+        self._pending_lock = threading.Lock()  # _pending, _cuts, _pending_since, _background; never held for a request
         self._upload_lock = threading.Lock()  # one upload at a time, so segments go up in order
 
     @property
@@ -107,9 +106,9 @@ class RemoteEventFile(EventFile):
         with self._pending_lock:
             if not self._pending:
                 self._pending_since = time.monotonic()
+            self._cut(data)
             self._pending.append(data)
-            self._batch_ends.append(len(self._pending))
-            full = len(self._pending) >= SEGMENT_BYTES
+            full = bool(self._cuts)
         self._size += len(data)
         if full:
             self._upload_in_background()
@@ -142,9 +141,7 @@ class RemoteEventFile(EventFile):
 
     def _due(self) -> bool:
         """Whether a segment should go up now: one is full, or the oldest pending record waited flush_secs."""
-        return len(self._pending) >= SEGMENT_BYTES or (
-            bool(self._pending) and time.monotonic() - self._pending_since >= self.flush_secs
-        )
+        return bool(self._cuts) or (bool(self._pending) and time.monotonic() - self._pending_since >= self.flush_secs)
 
     def _upload_in_background(self) -> None:
         """Start the upload thread unless it runs already (it uploads what is due, then ends)."""
@@ -185,34 +182,35 @@ class RemoteEventFile(EventFile):
         with self._upload_lock:
             while True:
                 with self._pending_lock:
-                    if not self._pending or self._name is None:
+                    if not self._pending or self._name is None or (full_only and not self._cuts):
                         return
-                    end = self._segment_end()
-                    if full_only and end == len(self._pending) and end < SEGMENT_BYTES:
-                        return
+                    end = self._cuts[0] if self._cuts else len(self._pending)
                     data = self._pending.read(0, end)
                 self._put(f"{self._name}.{self._segment:06d}", data)
                 with self._pending_lock:
                     self._pending.drop(end)
-                    self._batch_ends = [batch_end - end for batch_end in self._batch_ends if batch_end > end]
+                    self._cuts = [cut - end for cut in self._cuts if cut > end]
                     self._pending_since = time.monotonic()  # the rest came with a later batch: about now
                 self._segment += 1
 
-    def _segment_end(self) -> int:
-        """Where the next segment ends in the pending bytes: as many whole records as fit in SEGMENT_BYTES
-        (at least one), cut between batches when possible, else between the first batch's records."""
-        if len(self._pending) <= SEGMENT_BYTES:
-            return len(self._pending)
-        fitting = bisect.bisect_right(self._batch_ends, SEGMENT_BYTES)
-        if fitting:
-            return self._batch_ends[fitting - 1]
-        end, first_batch = 0, self._batch_ends[0]
-        while end < first_batch:
-            record = struct.unpack("<Q", self._pending.read(end, 8))[0] + 16  # length, its CRC, data, data CRC
-            if end and end + record > SEGMENT_BYTES:
-                break
-            end += record
-        return end
+    def _cut(self, data: bytes) -> None:
+        """Before ``data`` (whole records) is appended: end the open segment where ``data`` would overflow it,
+        between batches when it fits, else between the records of ``data`` (a record larger than a segment is
+        one of its own)."""
+        base = len(self._pending)
+        start = self._cuts[-1] if self._cuts else 0  # where the open segment starts
+        if base > start and base - start + len(data) > SEGMENT_BYTES:
+            self._cuts.append(base)
+            start = base
+        if len(data) <= SEGMENT_BYTES:
+            return
+        position = 0
+        while position < len(data):
+            record = struct.unpack_from("<Q", data, position)[0] + 16  # length, its CRC, data, data CRC
+            if base + position > start and base + position + record - start > SEGMENT_BYTES:
+                self._cuts.append(base + position)
+                start = base + position
+            position += record
 
     def _put(self, name: str, data: bytes) -> None:
         """Write object ``name`` with retries; EventWriteError (nothing lost: the caller keeps ``data``)."""
