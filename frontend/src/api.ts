@@ -2,12 +2,17 @@
 
 export type XAxis = "step" | "relative" | "wall";
 
+/** How the per-rank streams of a distributed run are shown: each as a run, or merged into one `<run>/rank-*`. */
+export type RanksMode = "separate" | "merge";
+
 export interface RunInfo {
   name: string;
   points: number;
   last_step: number | null;
   start_time: number | null;
   last_time: number | null;
+  /** Merged rank streams only: how many ranks the entry merges. */
+  ranks?: number;
 }
 
 export interface RunsResponse {
@@ -15,6 +20,8 @@ export interface RunsResponse {
   logdir: string;
   /** Why the server's last read of the logdir failed (it retries), or null. */
   error: string | null;
+  /** How many runs have rank streams (0: merging changes nothing). */
+  rank_groups: number;
   runs: RunInfo[];
 }
 
@@ -37,7 +44,18 @@ export interface ScalarSeries {
   /** NaN and ±inf as logged (the chart draws them as gaps, the tooltip shows them). */
   value: number[];
   smoothed: number[];
+  /** Merged rank streams only: `value` is then the mean across the ranks that logged each step. */
+  merged?: true;
+  /** Merged only: the ranks' lowest and highest value at each step, and how many ranks logged it. */
+  min?: number[];
+  max?: number[];
+  ranks?: number[];
 }
+
+/** The columns of a series, in the binary layout's order (a merged series has the band's too). */
+const COLUMNS = ["step", "wall_time", "value", "smoothed"] as const;
+const BAND = ["min", "max", "ranks"] as const;
+type Column = (typeof COLUMNS)[number] | (typeof BAND)[number];
 
 export interface ScalarsResponse {
   tag: string;
@@ -57,6 +75,7 @@ export interface ScalarsQuery {
   range: { min: number; max: number } | null;
   /** Bucket count, about the chart's width in CSS pixels. */
   points: number;
+  ranks: RanksMode;
 }
 
 /** A failed request; status 0 means the server could not be reached. */
@@ -105,18 +124,20 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
   return body(res, signal, (r) => r.json() as Promise<T>);
 }
 
-export const fetchRuns = (signal?: AbortSignal) => getJson<RunsResponse>("/api/runs", signal);
+export const fetchRuns = (ranks: RanksMode, signal?: AbortSignal) =>
+  getJson<RunsResponse>(`/api/runs?ranks=${ranks}`, signal);
 
-export const fetchTags = (signal?: AbortSignal) => getJson<TagsResponse>("/api/scalars/tags", signal);
+export const fetchTags = (ranks: RanksMode, signal?: AbortSignal) =>
+  getJson<TagsResponse>(`/api/scalars/tags?ranks=${ranks}`, signal);
 
-function tagAndRuns(tag: string, runs: string[] | null): URLSearchParams {
-  const params = new URLSearchParams({ tag });
+function tagAndRuns(tag: string, runs: string[] | null, ranks: RanksMode): URLSearchParams {
+  const params = new URLSearchParams({ tag, ranks });
   for (const run of runs ?? []) params.append("run", run);
   return params;
 }
 
 function scalarsUrl(q: ScalarsQuery): string {
-  const params = tagAndRuns(q.tag, q.runs);
+  const params = tagAndRuns(q.tag, q.runs, q.ranks);
   params.set("x", q.x);
   params.set("smoothing", String(q.smoothing));
   params.set("points", String(q.points));
@@ -131,28 +152,24 @@ function scalarsUrl(q: ScalarsQuery): string {
 /**
  * Decodes the binary chart answer (see the server's lightboard/serve/encode.py): a little-endian uint32 n, n
  * bytes of JSON (the answer without its columns, each series with its `length`), zeros up to a multiple of 8,
- * then per series `length` float64 each of step, wall_time, value, smoothed. Float64Array reads the platform's
- * byte order, little-endian on every platform a browser runs on.
+ * then per series `length` float64 each of step, wall_time, value, smoothed, and for a merged series of min,
+ * max, ranks. Float64Array reads the platform's byte order, little-endian on every platform a browser runs on.
  */
 export function decodeScalars(buffer: ArrayBuffer): ScalarsResponse {
   const size = new DataView(buffer).getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, size))) as Omit<
     ScalarsResponse,
     "series"
-  > & { series: (Omit<ScalarSeries, "step" | "wall_time" | "value" | "smoothed"> & { length: number })[] };
+  > & { series: (Omit<ScalarSeries, Column> & { length: number })[] };
   let offset = 4 + size + ((8 - ((4 + size) % 8)) % 8);
-  const column = (length: number) => {
-    const values = new Float64Array(buffer, offset, length);
-    offset += 8 * length;
-    return values;
-  };
-  const series = header.series.map(({ length, ...head }) => ({
-    ...head,
-    step: Array.from(column(length)),
-    wall_time: Array.from(column(length)),
-    value: Array.from(column(length)),
-    smoothed: Array.from(column(length)),
-  }));
+  const series = header.series.map(({ length, ...head }) => {
+    const columns: Partial<Record<Column, number[]>> = {};
+    for (const name of head.merged ? [...COLUMNS, ...BAND] : COLUMNS) {
+      columns[name] = Array.from(new Float64Array(buffer, offset, length));
+      offset += 8 * length;
+    }
+    return { ...head, ...columns } as ScalarSeries;
+  });
   return { ...header, series };
 }
 
@@ -161,8 +178,8 @@ export async function fetchScalars(q: ScalarsQuery, signal?: AbortSignal): Promi
   return decodeScalars(await body(res, signal, (r) => r.arrayBuffer()));
 }
 
-export function downloadUrl(tag: string, runs: string[] | null, format: "csv" | "json"): string {
-  const params = tagAndRuns(tag, runs);
+export function downloadUrl(tag: string, runs: string[] | null, ranks: RanksMode, format: "csv" | "json"): string {
+  const params = tagAndRuns(tag, runs, ranks);
   params.set("format", format);
   return `/api/scalars/download?${params}`;
 }

@@ -1,7 +1,7 @@
 // One chart card: its DOM, its data (fetched from /api/scalars), its uPlot plot, zoom state and test hooks.
 
 import uPlot from "uplot";
-import { downloadUrl, fetchScalars, type ScalarsResponse } from "./api";
+import { downloadUrl, fetchScalars, type RanksMode, type ScalarsResponse } from "./api";
 import { currentTheme, scalesAndAxes, type Theme } from "./axes";
 import { withAlpha } from "./colors";
 import { debounce } from "./debounce";
@@ -26,6 +26,8 @@ export interface ChartContext {
   hooks: Hooks;
   /** Generation of the latest data the server reported: a newer one than a chart's data means refetch. */
   generation(): number;
+  /** How rank streams are listed in the run names the chart has (`runs`): the API must be asked the same. */
+  ranks(): RanksMode;
   /** The selected runs among a tag's runs, or null for all of them. */
   selectedAmong(runs: readonly string[]): string[] | null;
 }
@@ -129,7 +131,8 @@ export class Chart {
       return;
     }
     const { x, smoothing } = this.ctx.settings;
-    const key = JSON.stringify([runs, x, smoothing, this.zoom, this.ctx.generation()]);
+    const ranks = this.ctx.ranks();
+    const key = JSON.stringify([runs, ranks, x, smoothing, this.zoom, this.ctx.generation()]);
     if (!force && (key === this.loadedKey || key === this.pendingKey)) return;
 
     this.controller?.abort();
@@ -140,7 +143,7 @@ export class Chart {
     const range = this.zoom;
     let response: ScalarsResponse;
     try {
-      response = await fetchScalars({ tag: this.tag, runs, x, smoothing, range, points }, controller.signal);
+      response = await fetchScalars({ tag: this.tag, runs, ranks, x, smoothing, range, points }, controller.signal);
     } catch (e) {
       if (controller.signal.aborted) return; // superseded by a newer request
       this.controller = null;
@@ -193,7 +196,7 @@ export class Chart {
     if (!response) return;
     this.stale = false;
     const { logY, ignoreOutliers } = this.ctx.settings;
-    const { lines, data } = toPlotData(response, logY);
+    const { lines, banded, data } = toPlotData(response, logY);
     this.lines = lines;
     const xs = data[0];
     if (!this.responseRange) this.extent = xs.length > 0 ? { min: xs[0], max: xs[xs.length - 1] } : null;
@@ -202,10 +205,10 @@ export class Chart {
     this.el.classList.toggle("downsampled", response.series.some((s) => !s.full));
 
     const theme = currentTheme();
-    const shape = JSON.stringify([response.x, lines.map((l) => l.run), logY, theme]);
+    const shape = JSON.stringify([response.x, lines.map((l) => l.run), banded.map((l) => l.run), logY, theme]);
     if (!this.plot || shape !== this.plotShape) {
       this.plot?.destroy();
-      this.plot = new uPlot(this.options(response, lines, theme), [[]], this.plotEl);
+      this.plot = new uPlot(this.options(response, lines, banded, theme), [[]], this.plotEl);
       this.plotShape = shape;
       this.resizer.observe(this.plotEl);
     }
@@ -222,10 +225,20 @@ export class Chart {
     }
   }
 
-  private options(response: ScalarsResponse, lines: RunLine[], theme: Theme): uPlot.Options {
+  /** The plot's options; its series are laid out as `toPlotData`'s columns. */
+  private options(response: ScalarsResponse, lines: RunLine[], banded: RunLine[], theme: Theme): uPlot.Options {
     const n = lines.length;
+    const firstSmoothed = 1 + 2 * banded.length + n;
     const { logY } = this.ctx.settings;
     const series: uPlot.Series[] = [{}];
+    // uPlot fills a band between two series: here the min and max, hairlines (a spike on one rank stays visible
+    // however narrow), filled in the run's colour.
+    const bands: uPlot.Band[] = [];
+    banded.forEach((l, i) => {
+      const edge = { stroke: withAlpha(l.color, 0.3), width: 0.5, points: { show: false } };
+      series.push({ ...edge, label: `${l.run} (min)` }, { ...edge, label: `${l.run} (max)` });
+      bands.push({ series: [2 + 2 * i, 1 + 2 * i], fill: withAlpha(l.color, 0.15) });
+    });
     for (const l of lines) {
       series.push({ label: l.run, stroke: withAlpha(l.color, 0.25), width: 1, points: { show: false } });
     }
@@ -235,12 +248,13 @@ export class Chart {
       height: Math.max(100, this.plotEl.clientHeight),
       ...scalesAndAxes(response.x, logY, theme, () => this.fixedY),
       series,
+      bands,
       legend: { show: false },
       padding: [10, 14, 0, 0],
       cursor: {
         drag: { x: true, y: false, dist: 5 },
         // A hover dot on the smoothed lines only.
-        points: { size: (_u, i) => (i > n ? 7 : 0), width: (_u, i) => (i > n ? 2 : 0) },
+        points: { size: (_u, i) => (i >= firstSmoothed ? 7 : 0), width: (_u, i) => (i >= firstSmoothed ? 2 : 0) },
       },
       plugins: [
         tooltipPlugin(() => this.lines),
@@ -317,8 +331,8 @@ export class Chart {
 
   private updateDownloads(): void {
     const runs = this.ctx.selectedAmong(this.runs);
-    this.csv.href = downloadUrl(this.tag, runs, "csv");
-    this.json.href = downloadUrl(this.tag, runs, "json");
+    this.csv.href = downloadUrl(this.tag, runs, this.ctx.ranks(), "csv");
+    this.json.href = downloadUrl(this.tag, runs, this.ctx.ranks(), "json");
   }
 
   private showNoRuns(): void {

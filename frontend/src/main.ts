@@ -5,7 +5,7 @@ import { Dashboard } from "./dashboard";
 import { byId } from "./dom";
 import { Poller } from "./live";
 import { RunList } from "./runlist";
-import { bindControls, compileFilter, settingsFromUrl, writeUrl, type SettingKey } from "./settings";
+import { bindControls, compileFilter, ranksMode, settingsFromUrl, writeUrl, type SettingKey } from "./settings";
 
 declare global {
   interface Window {
@@ -20,10 +20,11 @@ const settings = settingsFromUrl();
 writeUrl(settings); // normalises the address bar and drops a `token` the server already turned into a cookie
 
 const runList = new RunList(byId("runs"), byId("runs-count"), () => dashboard.refreshAll());
-const poller = new Poller(byId("banner"), (runs, tags) => {
+const poller = new Poller(byId("banner"), () => ranksMode(settings), (runs, tags) => {
   // Marks keep the path left-to-right inside the right-to-left box that ellipsizes its start.
   byId("logdir").textContent = `\u200e${runs.logdir}\u200e`;
   byId("logdir").title = runs.logdir;
+  byId("merge-ranks-row").hidden = runs.rank_groups === 0;
   runList.update(runs.runs);
   dashboard.setTags(tags.tags, runs.logdir);
   hooks.ready = true;
@@ -33,6 +34,7 @@ const dashboard = new Dashboard(byId("groups"), byId("main"), byId("notice"), {
   settings,
   hooks,
   generation: () => poller.generation,
+  ranks: () => poller.ranks,
   selectedAmong: (runs) => runList.selectedAmong(runs),
 });
 
@@ -58,6 +60,9 @@ bindControls(settings, (key: SettingKey) => {
       break;
     case "tagFilter":
       dashboard.setTagFilter(compileFilter(settings.tagFilter));
+      break;
+    case "mergeRanks":
+      poller.poll(); // new run names: the charts follow once they are listed
       break;
   }
 });

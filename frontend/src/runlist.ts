@@ -1,4 +1,5 @@
-// The sidebar's run list: one checkbox and colour swatch per run, narrowed by the runs regex.
+// The sidebar's run list: one checkbox and colour swatch per run (with its rank count when it merges a
+// distributed run's rank streams), narrowed by the runs regex.
 
 import type { RunInfo } from "./api";
 import { runColor } from "./colors";
@@ -8,6 +9,8 @@ import { formatDate, formatStep } from "./format";
 interface RunItem {
   li: HTMLLIElement;
   box: HTMLInputElement;
+  /** "(4 ranks)" for merged rank streams, else empty. */
+  ranks: HTMLSpanElement;
 }
 
 export class RunList {
@@ -65,6 +68,7 @@ export class RunList {
         else this.ul.prepend(item.li);
       }
       item.li.title = describe(info);
+      item.ranks.textContent = info.ranks === undefined ? "" : `(${rankCount(info.ranks)})`;
       previous = item.li;
     }
     this.setFilter(this.filter);
@@ -83,9 +87,10 @@ export class RunList {
     });
     const swatch = element("span", "swatch");
     swatch.style.background = runColor(run);
-    label.append(box, swatch, element("span", "run-name", run));
+    const ranks = element("span", "run-ranks");
+    label.append(box, swatch, element("span", "run-name", run), ranks);
     li.append(label);
-    return { li, box };
+    return { li, box, ranks };
   }
 
   private updateSummary(): void {
@@ -95,8 +100,11 @@ export class RunList {
   }
 }
 
+const rankCount = (n: number) => `${formatStep(n)} rank${n === 1 ? "" : "s"}`;
+
 function describe(info: RunInfo): string {
   const lines = [info.name, `${formatStep(info.points)} points`];
+  if (info.ranks !== undefined) lines.push(`${rankCount(info.ranks)} merged: mean, min and max across them`);
   if (info.last_step != null) lines.push(`last step ${formatStep(info.last_step)}`);
   if (info.last_time != null) lines.push(`last written ${formatDate(info.last_time)}`);
   return lines.join("\n");

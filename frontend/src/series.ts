@@ -1,5 +1,6 @@
-// Turns an /api/scalars response into uPlot's column data: one shared x column, then a faint raw-value column
-// per run, then a solid smoothed column per run (so every smoothed line is drawn above every raw line).
+// Turns an /api/scalars response into uPlot's column data: one shared x column, then a min and a max column per
+// merged run (the band, drawn beneath every line), then a faint raw-value column per run, then a solid smoothed
+// column per run (so every smoothed line is drawn above every raw line).
 
 import uPlot from "uplot";
 import type { ScalarsResponse } from "./api";
@@ -14,13 +15,17 @@ export interface RunLine {
   step: number[];
   wallTime: number[];
   startTime: number;
-  /** NaN and ±inf included: see `drawn`. */
+  /** NaN and ±inf included: see `drawn`. For merged rank streams, the mean across ranks. */
   value: number[];
   smoothed: number[];
+  /** Merged rank streams only: the ranks' lowest and highest value at each point, and how many logged it. */
+  band?: { min: number[]; max: number[]; ranks: number[] };
 }
 
 interface PlotData {
   lines: RunLine[];
+  /** The lines with a band, in the order of their (min, max) column pairs, which follow x. */
+  banded: RunLine[];
   data: uPlot.AlignedData;
 }
 
@@ -52,15 +57,28 @@ export function toPlotData(response: ScalarsResponse, logY: boolean): PlotData {
     startTime: s.start_time ?? NaN,
     value: s.value,
     smoothed: s.smoothed,
+    band: s.min && s.max && s.ranks ? { min: s.min, max: s.max, ranks: s.ranks } : undefined,
   }));
   // uPlot.join merges the runs' x values into one column. Where a run has no point at some x it puts
   // `undefined`, which lines skip over, while `drawn`'s nulls (NaN/inf) stay null, which break lines (spanGaps
   // stays false). So runs logged at different steps draw continuous lines and NaNs still show as gaps.
-  const tables: uPlot.AlignedData[] = lines.map((l) => [l.x, drawn(l.value, logY), drawn(l.smoothed, logY)]);
+  const tables = lines.map((l) => {
+    const band = l.band ? [drawn(l.band.min, logY), drawn(l.band.max, logY)] : [];
+    return [l.x, drawn(l.value, logY), drawn(l.smoothed, logY), ...band] as uPlot.AlignedData;
+  });
   const joined = tables.length > 0 ? uPlot.join(tables) : [[]];
-  const raw = lines.map((_, i) => joined[1 + 2 * i]);
-  const smoothed = lines.map((_, i) => joined[2 + 2 * i]);
-  return { lines, data: [joined[0], ...raw, ...smoothed] as uPlot.AlignedData };
+  const raw: uPlot.AlignedData[number][] = [];
+  const smoothed: uPlot.AlignedData[number][] = [];
+  const bands: uPlot.AlignedData[number][] = [];
+  let at = 1;
+  for (const l of lines) {
+    raw.push(joined[at]);
+    smoothed.push(joined[at + 1]);
+    if (l.band) bands.push(joined[at + 2], joined[at + 3]);
+    at += l.band ? 4 : 2;
+  }
+  const banded = lines.filter((l) => l.band);
+  return { lines, banded, data: [joined[0], ...bands, ...raw, ...smoothed] as uPlot.AlignedData };
 }
 
 function quantile(sorted: Float64Array, q: number): number {

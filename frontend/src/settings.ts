@@ -1,6 +1,6 @@
 // Dashboard settings: read from and written back to the query string, edited through the sidebar controls.
 
-import type { XAxis } from "./api";
+import type { RanksMode, XAxis } from "./api";
 import { debounce } from "./debounce";
 import { byId } from "./dom";
 
@@ -10,6 +10,8 @@ export interface Settings {
   x: XAxis;
   logY: boolean;
   ignoreOutliers: boolean;
+  /** Each distributed run's rank streams drawn as one run: their mean and min–max band (the default). */
+  mergeRanks: boolean;
   /** Case-insensitive regex sources ("" = everything); always valid. */
   runFilter: string;
   tagFilter: string;
@@ -22,6 +24,9 @@ const MAX_SMOOTHING = 0.999;
 const X_AXES: readonly XAxis[] = ["step", "relative", "wall"];
 
 /** A user regex, matched like TensorBoard: case-insensitive `RegExp.test`. Null for the empty filter. */
+/** The `ranks` the API is asked for under `s`. */
+export const ranksMode = (s: Settings): RanksMode => (s.mergeRanks ? "merge" : "separate");
+
 export function compileFilter(source: string): RegExp | null {
   return source ? new RegExp(source, "i") : null;
 }
@@ -51,6 +56,7 @@ export function settingsFromUrl(): Settings {
     x: x && X_AXES.includes(x) ? x : "step",
     logY: q.get("logy") === "1",
     ignoreOutliers: q.get("outliers") === "1",
+    mergeRanks: q.get("ranks") !== "separate",
     runFilter: regex("runs"),
     tagFilter: regex("tags"),
   };
@@ -65,6 +71,7 @@ export function writeUrl(s: Settings): void {
   if (s.x !== "step") q.set("x", s.x);
   if (s.logY) q.set("logy", "1");
   if (s.ignoreOutliers) q.set("outliers", "1");
+  if (!s.mergeRanks) q.set("ranks", "separate");
   const search = q.toString();
   history.replaceState(history.state, "", location.pathname + (search ? `?${search}` : "") + location.hash);
 }
@@ -113,7 +120,7 @@ export function bindControls(settings: Settings, onChange: (key: SettingKey) => 
     changed("x");
   });
 
-  const checkbox = (id: string, key: "logY" | "ignoreOutliers") => {
+  const checkbox = (id: string, key: "logY" | "ignoreOutliers" | "mergeRanks") => {
     const box = byId<HTMLInputElement>(id);
     box.checked = settings[key];
     box.addEventListener("change", () => {
@@ -123,6 +130,7 @@ export function bindControls(settings: Settings, onChange: (key: SettingKey) => 
   };
   checkbox("log-y", "logY");
   checkbox("ignore-outliers", "ignoreOutliers");
+  checkbox("merge-ranks", "mergeRanks");
 
   // An invalid regex marks its input at once and leaves the last valid filter in effect.
   const filter = (id: string, key: "runFilter" | "tagFilter") => {

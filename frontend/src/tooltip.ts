@@ -1,5 +1,6 @@
-// The hover tooltip: for each run, its point nearest the cursor's x (smoothed, value, step, time, relative). The
-// point is searched among all the run's points, gaps included, so a NaN or ±inf point shows its value.
+// The hover tooltip: for each run, its point nearest the cursor's x (smoothed, value, step, time, relative, and for
+// merged rank streams the mean's band: min, max and how many ranks logged the step). The point is searched among
+// all the run's points, gaps included, so a NaN or ±inf point shows its value.
 
 import type uPlot from "uplot";
 import { element } from "./dom";
@@ -53,9 +54,13 @@ function table(lines: readonly RunLine[], x: number, slack: number): HTMLTableEl
   if (rows.length === 0) return null;
   const t = document.createElement("table");
   const head = t.createTHead().insertRow();
-  for (const h of ["Run", "Smoothed", "Value", "Step", "Time", "Relative"]) {
+  const banded = rows.some((l) => l.band);
+  const band = banded ? ["Min", "Max", "Ranks"] : [];
+  for (const h of ["Run", "Smoothed", "Value", "Step", "Time", "Relative", ...band]) {
     head.append(element("th", "", h));
   }
+  // A merged run's value is the mean across its ranks.
+  if (banded) head.cells[2].title = "For merged ranks: the mean across the ranks that logged the step";
   const body = t.createTBody();
   for (const l of rows) {
     const i = nearest(l.x, x);
@@ -69,6 +74,10 @@ function table(lines: readonly RunLine[], x: number, slack: number): HTMLTableEl
     cell(row, formatStep(l.step[i]), "num");
     cell(row, formatDate(l.wallTime[i]));
     cell(row, formatDuration(l.wallTime[i] - l.startTime), "num");
+    if (!banded) continue;
+    cell(row, l.band ? formatValue(l.band.min[i]) : "", "num");
+    cell(row, l.band ? formatValue(l.band.max[i]) : "", "num");
+    cell(row, l.band ? formatStep(l.band.ranks[i]) : "", "num");
   }
   return t;
 }

@@ -39,20 +39,31 @@ def aggregate(series: Mapping[int, Scalars], how: str = "mean") -> tuple[Scalars
     """
     if how not in AGGREGATES:
         raise ValueError(f"how must be one of {AGGREGATES}, got {how!r}")
+    columns = summarize(series)
+    return Scalars(columns["step"], columns["wall_time"], columns[how]), columns["ranks"]
+
+
+def summarize(series: Mapping[int, Scalars]) -> dict[str, np.ndarray]:
+    """Every aggregate of one tag across ranks at once (one sort): the columns ``step`` (sorted, unique),
+    ``wall_time`` (the step's latest), ``mean``, ``min``, ``max`` (float64; NaN propagates) and ``ranks`` (how
+    many ranks logged the step). See :func:`aggregate`."""
     parts = [points for points in series.values() if len(points)]
     if not parts:
-        return Scalars(np.zeros(0, np.int64), np.zeros(0), np.zeros(0)), np.zeros(0, np.int64)
+        empty = np.zeros(0)
+        return {"step": np.zeros(0, np.int64), "wall_time": empty, **dict.fromkeys(AGGREGATES, empty),
+                "ranks": np.zeros(0, np.int64)}  # fmt: skip
     steps = np.concatenate([points.step for points in parts])
-    walls = np.concatenate([points.wall_time for points in parts])
-    values = np.concatenate([points.value for points in parts]).astype(np.float64)
-    unique, where = np.unique(steps, return_inverse=True)
-    counts = np.bincount(where, minlength=len(unique))
-    latest = np.full(len(unique), -np.inf)
-    np.maximum.at(latest, where, walls)
-    if how == "mean":
-        combined = np.bincount(where, weights=values, minlength=len(unique)) / counts
-    else:
-        combined = np.full(len(unique), np.inf if how == "min" else -np.inf)
-        with np.errstate(invalid="ignore"):  # NaN values make NaN results, as documented
-            (np.minimum if how == "min" else np.maximum).at(combined, where, values)
-    return Scalars(unique, latest, combined), counts
+    order = np.argsort(steps, kind="stable")
+    steps = steps[order]
+    starts = np.flatnonzero(np.concatenate(([True], steps[1:] != steps[:-1])))
+    counts = np.diff(np.append(starts, len(steps)))
+    values = np.concatenate([points.value for points in parts]).astype(np.float64)[order]
+    walls = np.concatenate([points.wall_time for points in parts])[order]
+    return {
+        "step": steps[starts],
+        "wall_time": np.maximum.reduceat(walls, starts),
+        "mean": np.add.reduceat(values, starts) / counts,
+        "min": np.minimum.reduceat(values, starts),
+        "max": np.maximum.reduceat(values, starts),
+        "ranks": counts,
+    }

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from lightboard.cli import writers
-from lightboard.serve import views
+from lightboard.serve import merge, views
 from lightboard.serve.encode import chart_binary, chart_json, json_bytes
 from lightboard.serve.openapi import document
 from lightboard.serve.source import LiveLogdir
@@ -50,6 +50,19 @@ def _one(request: Request, name: str, default: str | None = None) -> str:
     return value
 
 
+def _choice(request: Request, name: str, choices: tuple[str, ...]) -> str:
+    """The argument ``name``, one of ``choices`` (the first when absent)."""
+    value = _one(request, name, choices[0])
+    if value not in choices:
+        raise BadArgument(f"argument {name!r} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _entries(source: LiveLogdir, mode: str) -> list[merge.Entry]:
+    """The runs as ``ranks=mode`` lists them, kept per generation (on the reader's thread only)."""
+    return source.memo(("entries", mode), lambda: merge.entries(source.logdir, mode))
+
+
 def _number(request: Request, name: str, default: float | None, low: float, high: float) -> float | None:
     text = request.query_params.get(name)
     if text is None:
@@ -64,15 +77,38 @@ def _number(request: Request, name: str, default: float | None, low: float, high
 
 
 async def runs(request: Request) -> Response:
-    """``GET /api/runs``: the runs with their point counts, last steps and times."""
+    """``GET /api/runs``: the runs with their point counts, last steps and times, and how many runs have rank
+    streams (which ``ranks=merge`` lists as one entry each)."""
+    try:
+        mode = _choice(request, "ranks", merge.MODES)
+    except BadArgument as bad:
+        return error(400, str(bad))
     source = _source(request)
-    generation, listing = await source.cached("runs", views.runs)
-    return _json({"generation": generation, "logdir": source.logdir.path, "error": source.error, "runs": listing})
+
+    def listing(logdir: Any) -> tuple[int, list[dict[str, Any]]]:
+        groups = sum(isinstance(entry, merge.Merged) for entry in _entries(source, "merge"))
+        return groups, views.runs(_entries(source, mode))
+
+    generation, (groups, listed) = await source.cached(("runs", mode), listing)
+    return _json(
+        {
+            "generation": generation,
+            "logdir": source.logdir.path,
+            "error": source.error,
+            "rank_groups": groups,
+            "runs": listed,
+        }
+    )
 
 
 async def scalar_tags(request: Request) -> Response:
     """``GET /api/scalars/tags``: every scalar tag with the runs that have it."""
-    generation, tags = await _source(request).cached("scalar_tags", views.scalar_tags)
+    try:
+        mode = _choice(request, "ranks", merge.MODES)
+    except BadArgument as bad:
+        return error(400, str(bad))
+    source = _source(request)
+    generation, tags = await source.cached(("scalar_tags", mode), lambda _: views.scalar_tags(_entries(source, mode)))
     return _json({"generation": generation, "tags": tags})
 
 
@@ -82,9 +118,7 @@ async def scalars(request: Request) -> Response:
     try:
         tag = _one(request, "tag")
         names = request.query_params.getlist("run")
-        x = _one(request, "x", "step")
-        if x not in views.X_AXES:
-            raise BadArgument(f"argument 'x' must be one of {', '.join(views.X_AXES)}, got {x!r}")
+        x = _choice(request, "x", views.X_AXES)
         smoothing = _number(request, "smoothing", 0.6, 0.0, 1.0)
         lo = _number(request, "xmin", None, -math.inf, math.inf)
         hi = _number(request, "xmax", None, -math.inf, math.inf)
@@ -93,15 +127,14 @@ async def scalars(request: Request) -> Response:
         points = _number(request, "points", 1000, 1, MAX_POINTS)
         if points != int(points):
             raise BadArgument(f"argument 'points' must be a whole number, got {points}")
-        form = _one(request, "format", "json")
-        if form not in CHART_FORMATS:
-            raise BadArgument(f"argument 'format' must be one of {', '.join(CHART_FORMATS)}, got {form!r}")
+        form = _choice(request, "format", CHART_FORMATS)
+        mode = _choice(request, "ranks", merge.MODES)
     except BadArgument as bad:
         return error(400, str(bad))
     encode = chart_binary if form == "binary" else chart_json
 
     def chart(logdir: Any) -> bytes:
-        chosen = views.chosen_runs(logdir, tag, names)
+        chosen = views.chosen_runs(_entries(source, mode), tag, names)
         series = views.scalar_chart(chosen, tag, x, smoothing, lo, hi, int(points))
         return encode({"tag": tag, "x": x, "smoothing": smoothing, "generation": source.generation}, series)
 
@@ -117,20 +150,20 @@ async def download(request: Request) -> Response:
     """``GET /api/scalars/download``: every point of one chart as a CSV or JSON attachment."""
     try:
         tag = _one(request, "tag")
-        form = _one(request, "format", "csv")
-        if form not in DOWNLOAD_FORMATS:
-            raise BadArgument(f"argument 'format' must be one of {', '.join(DOWNLOAD_FORMATS)}, got {form!r}")
+        form = _choice(request, "format", DOWNLOAD_FORMATS)
+        mode = _choice(request, "ranks", merge.MODES)
     except BadArgument as bad:
         return error(400, str(bad))
     names = request.query_params.getlist("run")
+    source = _source(request)
 
     def table(logdir: Any) -> bytes:
         stream = io.BytesIO()
-        writers.write(views.download_table(logdir, views.chosen_runs(logdir, tag, names), tag), form, stream)
+        writers.write(views.download_table(views.chosen_runs(_entries(source, mode), tag, names), tag), form, stream)
         return stream.getvalue()
 
     try:
-        body = await _source(request).query(table)
+        body = await source.query(table)
     except views.NotFound as missing:
         return error(404, str(missing))
     filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_")[:100] or "scalars"

@@ -6,8 +6,9 @@ A chart's binary answer (``format=binary``) is laid out as:
    left out and its number of points as ``length``;
 2. zero bytes up to a multiple of 8 from the start;
 3. for each series, for each column of :data:`lightboard.serve.views.COLUMNS` (``step``, ``wall_time``,
-   ``value``, ``smoothed``): ``length`` little-endian float64 (steps are exact up to 2**53; NaN and
-   infinities are kept as they are).
+   ``value``, ``smoothed``), then, for a series of merged rank streams (``"merged": true`` in its JSON), of
+   :data:`lightboard.serve.merge.BAND` (``min``, ``max``, ``ranks``): ``length`` little-endian float64 (steps
+   are exact up to 2**53; NaN and infinities are kept as they are).
 
 It costs the server a copy of the columns instead of formatting every number, and the page reads it as
 ``Float64Array`` views.
@@ -21,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from lightboard.serve.views import COLUMNS
+from lightboard.serve.views import series_columns
 
 
 def json_bytes(body: Any) -> bytes:
@@ -33,18 +34,18 @@ def chart_json(header: dict[str, Any], series: list[dict[str, Any]]) -> bytes:
     """A chart as JSON: the columns as arrays of numbers, ``null`` where a value is NaN or infinite."""
     listed = []
     for item in series:
-        listed.append({**item, **{column: _listed(item[column]) for column in COLUMNS}})
+        listed.append({**item, **{column: _listed(item[column]) for column in series_columns(item)}})
     return json_bytes({**header, "series": listed})
 
 
 def chart_binary(header: dict[str, Any], series: list[dict[str, Any]]) -> bytes:
     """A chart in the binary layout of this module's docstring."""
-    heads = [{key: value for key, value in item.items() if key not in COLUMNS} for item in series]
+    heads = [{key: value for key, value in item.items() if key not in series_columns(item)} for item in series]
     for head, item in zip(heads, series, strict=True):
         head["length"] = len(item["step"])
     text = json_bytes({**header, "series": heads})
     padding = -(4 + len(text)) % 8
-    columns = [np.asarray(item[column], dtype="<f8") for item in series for column in COLUMNS]
+    columns = [np.asarray(item[column], dtype="<f8") for item in series for column in series_columns(item)]
     return b"".join([struct.pack("<I", len(text)), text, bytes(padding), *(column.tobytes() for column in columns)])
 
 

@@ -26,8 +26,17 @@ def _errors(*statuses: int) -> dict[str, Any]:
 _TAG = _query("tag", "The scalar tag.", {"type": "string"}, required=True)
 _RUNS = _query(
     "run",
-    "A run to include; repeat for several. Absent: every run that has the tag.",
+    "A run to include, named as /api/runs lists it with the same `ranks`; repeat for several. Absent: every run "
+    "that has the tag.",
     {"type": "array", "items": {"type": "string"}},
+)
+_RANKS = _query(
+    "ranks",
+    "The per-rank streams of a distributed run (`<run>/rank-00000`, `<run>/rank-00001`, ... as "
+    "`SummaryWriter(ranks='all')` writes them): `separate`, each a run of its own; `merge`, one entry "
+    "`<run>/rank-*` (`rank-*` for streams directly in the logdir) whose series hold, at each step, the mean "
+    "across the ranks that logged it as `value`, their `min` and `max`, and how many they are (`ranks`).",
+    {"type": "string", "enum": ["separate", "merge"], "default": "separate"},
 )
 
 _SCHEMAS: dict[str, Any] = {
@@ -45,17 +54,27 @@ _SCHEMAS: dict[str, Any] = {
             "last_step": {"type": ["integer", "null"], "description": "The largest last step of its scalar tags."},
             "start_time": {"type": ["number", "null"], "description": "First wall time (seconds since the epoch)."},
             "last_time": {"type": ["number", "null"], "description": "Last wall time (seconds since the epoch)."},
+            "ranks": {
+                "type": "integer",
+                "description": "Merged rank streams only (`ranks=merge`): how many rank streams it merges; its "
+                "points are theirs, all counted.",
+            },
         },
     },
     "Runs": {
         "type": "object",
-        "required": ["generation", "logdir", "error", "runs"],
+        "required": ["generation", "logdir", "error", "rank_groups", "runs"],
         "properties": {
             "generation": {"type": "integer", "description": "Grows each time new data is read; poll it."},
             "logdir": {"type": "string"},
             "error": {
                 "type": ["string", "null"],
                 "description": "Why the last read of the logdir failed (it is retried), or null.",
+            },
+            "rank_groups": {
+                "type": "integer",
+                "description": "How many runs have rank streams, whatever `ranks` asks: each is one entry with "
+                "`ranks=merge`. 0: `ranks=merge` changes nothing.",
             },
             "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
         },
@@ -88,7 +107,20 @@ _SCHEMAS: dict[str, Any] = {
             "wall_time": {"type": "array", "items": {"type": "number"}},
             "value": {**_NUMBERS, "description": "null where the value is NaN or infinite."},
             "smoothed": {**_NUMBERS, "description": "The debiased EMA computed on every point of the series."},
+            "merged": {
+                "const": True,
+                "description": "Present on merged rank streams only (`ranks=merge`): `value` is then the mean "
+                "across the ranks that logged the step, and the series has `min`, `max` and `ranks`.",
+            },
+            "min": {**_NUMBERS, "description": "Merged only: the lowest value among the ranks at the step."},
+            "max": {**_NUMBERS, "description": "Merged only: the highest value among the ranks at the step."},
+            "ranks": {
+                "type": "array",
+                "items": {"type": "integer"},
+                "description": "Merged only: how many ranks logged the step.",
+            },
         },
+        "dependentRequired": {"merged": ["min", "max", "ranks"]},
     },
     "Chart": {
         "type": "object",
@@ -108,14 +140,22 @@ _PATHS: dict[str, Any] = {
         "get": {
             "summary": "List the runs",
             "operationId": "runs",
-            "responses": {"200": _answer("The runs, sorted by name", {"$ref": "#/components/schemas/Runs"})},
+            "parameters": [_RANKS],
+            "responses": {
+                "200": _answer("The runs, sorted by name", {"$ref": "#/components/schemas/Runs"}),
+                **_errors(400),
+            },
         }
     },
     "/api/scalars/tags": {
         "get": {
             "summary": "List the scalar tags and the runs that have each",
             "operationId": "scalarTags",
-            "responses": {"200": _answer("Tags, sorted", {"$ref": "#/components/schemas/ScalarTags"})},
+            "parameters": [_RANKS],
+            "responses": {
+                "200": _answer("Tags, sorted", {"$ref": "#/components/schemas/ScalarTags"}),
+                **_errors(400),
+            },
         }
     },
     "/api/scalars": {
@@ -126,12 +166,15 @@ _PATHS: dict[str, Any] = {
                 "the minimum and the maximum of the value and of the smoothed value are kept (a spike at any "
                 "step is always there), plus the range's first and last points and, when zoomed, the nearest "
                 "point outside each side. A range of at most 4 x `points` points is returned whole. Smoothing is "
-                "TensorBoard's debiased exponential moving average, computed on every point of the series."
+                "TensorBoard's debiased exponential moving average, computed on every point of the series. A merged "
+                "series (`ranks=merge`) also keeps, in each bucket, the points holding the lowest and highest "
+                "`min` and `max`: the band's extremes are always there too."
             ),
             "operationId": "scalars",
             "parameters": [
                 _TAG,
                 _RUNS,
+                _RANKS,
                 _query(
                     "x",
                     "The x axis: step, seconds since the series' first point, or wall time (seconds since the epoch).",
@@ -153,8 +196,8 @@ _PATHS: dict[str, Any] = {
                     "format",
                     "json, or binary: a uint32 little-endian length n, n bytes of the JSON answer whose series "
                     "carry `length` instead of their columns, zero bytes to a multiple of 8, then per series "
-                    "`length` little-endian float64 each of step, wall_time, value, smoothed (NaN and "
-                    "infinities as they are).",
+                    "`length` little-endian float64 each of step, wall_time, value, smoothed, and for a merged "
+                    "series (`merged`) of min, max, ranks (NaN and infinities as they are).",
                     {"type": "string", "enum": ["json", "binary"], "default": "json"},
                 ),
             ],
@@ -173,11 +216,16 @@ _PATHS: dict[str, Any] = {
     "/api/scalars/download": {
         "get": {
             "summary": "Every point of a tag's series, as a CSV or JSON file",
-            "description": "CSV columns run, step, wall_time, value; JSON writes NaN and infinities as strings.",
+            "description": (
+                "CSV columns run, step, wall_time, value; JSON writes NaN and infinities as strings. When a run "
+                "is merged rank streams (`ranks=merge`), its value is the mean across ranks and the columns min, "
+                "max, ranks follow (a run that is not merged is one rank: min and max are its value)."
+            ),
             "operationId": "downloadScalars",
             "parameters": [
                 _TAG,
                 _RUNS,
+                _RANKS,
                 _query("format", "The file format.", {"type": "string", "enum": ["csv", "json"], "default": "csv"}),
             ],
             "responses": {
@@ -195,6 +243,9 @@ _PATHS: dict[str, Any] = {
                                         "step": {"type": "integer"},
                                         "wall_time": {"type": "number"},
                                         "value": {"type": ["number", "string"]},
+                                        "min": {"type": ["number", "string"]},
+                                        "max": {"type": ["number", "string"]},
+                                        "ranks": {"type": "integer"},
                                     },
                                 },
                             }

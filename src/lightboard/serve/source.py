@@ -71,15 +71,16 @@ class LiveLogdir:
         """Run ``function()`` on the reader's thread and return its result."""
         return await asyncio.wrap_future(self._worker.submit(function))
 
+    def memo(self, key: Any, compute: Callable[[], T]) -> T:
+        """``compute()``, computed once per generation for a given ``key``. Only on the reader's thread: in a
+        function given to :meth:`call` or :meth:`query`."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     async def cached(self, key: Any, function: Callable[[Logdir], T]) -> tuple[int, T]:
         """``(generation, function(logdir))``, computed once per generation for a given ``key``."""
-
-        def compute() -> tuple[int, T]:
-            if key not in self._cache:
-                self._cache[key] = function(self.logdir)
-            return self.generation, self._cache[key]
-
-        return await self.call(compute)
+        return await self.call(lambda: (self.generation, self.memo(key, lambda: function(self.logdir))))
 
     async def query(self, function: Callable[[Logdir], T]) -> T:
         """``function(logdir)``, computed on the reader's thread (``self.generation`` is the data's there)."""
