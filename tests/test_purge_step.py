@@ -308,9 +308,9 @@ import json, os, sys, time
 from lightboard import SummaryWriter
 
 root = sys.argv[1]
-time.sleep(1.02 - time.time() % 1)  # start of a second: all files below get the same timestamp
 for i in range(9):  # nine earlier event files in this process (e.g. add_scalars sub-runs): counters 0..8
     SummaryWriter(os.path.join(root, "scratch", str(i))).close()
+time.sleep(1.02 - time.time() % 1)  # start of a second: both files below get the same timestamp
 run = os.path.join(root, "run")
 names = []
 for purge_step, steps, offset in ((None, range(100), 0.0), (50, range(50, 60), 1000.0)):  # counters 9, 10

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import pathlib
+import types
 
 import pytest
 
 from lightboard.cli import main
+from lightboard.cli import progress as progress_module
 from lightboard.cli.progress import ProgressBar, size
+
+
+@pytest.fixture
+def fast_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bar's clock advances 1 µs per reading, as in a quick loop however slow or busy the machine
+    (a real pause of the redraw interval between two calls would add a redraw)."""
+    ticks = itertools.count()
+    monkeypatch.setattr(progress_module, "time", types.SimpleNamespace(monotonic=lambda: 1000.0 + next(ticks) * 1e-6))
 
 
 @pytest.mark.parametrize(
@@ -28,6 +39,7 @@ def test_size(count: float, text: str) -> None:
     assert size(count) == text
 
 
+@pytest.mark.usefixtures("fast_clock")
 def test_a_forced_bar_draws_and_ends_its_line() -> None:
     stream = io.StringIO()
     bar = ProgressBar(stream, force=True)
@@ -42,6 +54,7 @@ def test_a_forced_bar_draws_and_ends_its_line() -> None:
     assert text.splitlines()[-1].split("|")[1].strip(" █") == ""
 
 
+@pytest.mark.usefixtures("fast_clock")
 def test_redraws_are_throttled() -> None:
     stream = io.StringIO()
     bar = ProgressBar(stream, force=True)
@@ -73,6 +86,7 @@ def _drain(leader: int) -> bytes:
     return b"".join(chunks)
 
 
+@pytest.mark.usefixtures("fast_clock")
 def test_on_a_terminal_only_long_reads_show() -> None:
     leader, follower = os.openpty()
     with os.fdopen(follower, "w") as terminal:

@@ -52,7 +52,7 @@ def expected(steps: range | list[int]) -> list[tuple[int, float]]:
     return [(step, value_of(step)) for step in steps]
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10) -> None:
+def wait_until(predicate: Callable[[], bool], timeout: float = 30) -> None:
     """Poll ``predicate`` until it holds; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     while not predicate():

@@ -177,7 +177,7 @@ def test_file_writer_flush_secs_without_flush(tmp_path: pathlib.Path) -> None:
     writer = FileWriter(tmp_path, max_queue=10**6, flush_secs=0.2)
     try:
         writer.add_summary(LbSummary(value=[LbSummary.Value(tag="t", simple_value=1.5)]), 3)
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + 30  # a bound on the wait only: flush_secs=0.2 needs far less
         while time.monotonic() < deadline and len(strict_events(writer.path)) < 2:
             time.sleep(0.02)
         assert scalars(strict_events(writer.path)) == [(3, 1.5)]

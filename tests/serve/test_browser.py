@@ -8,7 +8,6 @@ show a run written while it is open without a reload.
 from __future__ import annotations
 
 import pathlib
-import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -142,9 +141,10 @@ def test_regex_filters_runs_and_tags(page, url: str) -> None:
     assert visible == ["loss/val"]
     wait_chart(page, "loss/val", series=2)
 
-    page.locator("#tag-filter").fill("(unclosed")
-    time.sleep(0.3)
-    assert page.locator("#tag-filter").get_attribute("aria-invalid") == "true"
+    page.locator("#tag-filter").fill("(unclosed")  # applied after a debounce: wait for it, however slow the machine
+    page.wait_for_function(
+        "() => document.querySelector('#tag-filter').getAttribute('aria-invalid') === 'true'", timeout=WAIT_MS
+    )
     assert page.locator(".chart").evaluate_all("charts => charts.filter(c => c.offsetParent).length") == 1
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pathlib
+import threading
 import time
 
 from starlette.testclient import TestClient
@@ -12,7 +13,8 @@ from lightboard.serve.app import create_app
 from lightboard.serve.source import LiveLogdir
 
 
-def wait_for(client: TestClient, path: str, condition, timeout: float = 10.0) -> dict:
+def wait_for(client: TestClient, path: str, condition, timeout: float = 60.0) -> dict:
+    """GET ``path`` until ``condition(body)`` holds (or ``timeout`` s went by); the last body."""
     deadline = time.monotonic() + timeout
     while True:
         body = client.get(path).json()
@@ -66,18 +68,20 @@ def test_a_failing_read_is_reported_and_retried(tmp_path: pathlib.Path, monkeypa
     with SummaryWriter(tmp_path / "run") as writer:
         writer.add_scalar("x", 1.0, 0)
     source = LiveLogdir(str(tmp_path))
-    failures = iter([PermissionError("permission denied: 'run'")] * 3)
+    # Reads fail until the test has seen the error reported (a fixed number of failures could all be retried
+    # away, every 0.05 s, before a slow machine's first request comes).
+    seen = threading.Event()
     real_refresh = source.logdir.refresh
 
     def flaky(*args, **kwargs):
-        failure = next(failures, None)
-        if failure is not None:
-            raise failure
+        if not seen.is_set():
+            raise PermissionError("permission denied: 'run'")
         return real_refresh(*args, **kwargs)
 
     monkeypatch.setattr(source.logdir, "refresh", flaky)
     with TestClient(create_app(source, reload_interval=0.05), base_url="http://localhost") as client:
         body = client.get("/api/runs").json()
         assert body["error"] == f"reading {tmp_path} failed: PermissionError: permission denied: 'run'"
+        seen.set()
         body = wait_for(client, "/api/runs", lambda body: body["error"] is None and body["runs"])
         assert body["error"] is None and [run["points"] for run in body["runs"]] == [1]
