@@ -67,11 +67,16 @@ def test_csv_header_quotes_names_that_need_it() -> None:
     assert stream.getvalue() == b'run,"a,""b"""\n0,1.0\n'
 
 
+JSON_WRITERS = [writers.write_json, writers.write_json_python]
+
+
+@pytest.mark.parametrize("write", JSON_WRITERS)
 @pytest.mark.parametrize("lines", [False, True])
-def test_json_reads_back_exactly(lines: bool) -> None:
+def test_json_reads_back_exactly(write, lines: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(writers, "ARROW_CHUNK", writers.CHUNK)  # several chunks for pyarrow too
     table = _table(ROWS)
     stream = io.BytesIO()
-    writers.write_json(table, stream, lines=lines)
+    write(table, stream, lines=lines)
     text = stream.getvalue().decode()
     records = [json.loads(line) for line in text.splitlines()] if lines else json.loads(text)
     assert len(records) == ROWS
@@ -81,10 +86,19 @@ def test_json_reads_back_exactly(lines: bool) -> None:
     _same(found, _frame(table))
 
 
-def test_json_keys_are_escaped() -> None:
+@pytest.mark.parametrize("write", JSON_WRITERS)
+def test_json_keys_are_escaped(write) -> None:
     stream = io.BytesIO()
-    writers.write_json({'a "%s" key': np.array([1.5, np.nan])}, stream)
+    write({'a "%s" key': np.array([1.5, np.nan])}, stream)
     assert json.loads(stream.getvalue()) == [{'a "%s" key': 1.5}, {'a "%s" key': "NaN"}]
+
+
+@pytest.mark.parametrize("write", JSON_WRITERS)
+@pytest.mark.parametrize("lines", [False, True])
+def test_json_of_no_rows(write, lines: bool) -> None:
+    stream = io.BytesIO()
+    write({"value": np.zeros(0)}, stream, lines=lines)
+    assert stream.getvalue() == (b"" if lines else b"[\n]\n")
 
 
 def test_parquet_keeps_text_dictionary_encoded() -> None:

@@ -23,6 +23,8 @@ Table = dict[str, Column]
 FORMATS = ("csv", "json", "jsonl", "parquet")
 CHUNK = 1 << 16
 """Rows formatted at a time by the pure-Python writers."""
+ARROW_CHUNK = 1 << 18
+"""Rows formatted at a time by pyarrow (bounds the memory of their text, kept under 2 GiB of 32-bit offsets)."""
 _JSON_NON_FINITE = {"nan": '"NaN"', "inf": '"Infinity"', "-inf": '"-Infinity"'}
 
 
@@ -74,7 +76,54 @@ def write_csv_python(table: Table, stream: IO[bytes]) -> None:
 
 
 def write_json(table: Table, stream: IO[bytes], lines: bool = False) -> None:
-    """One object per row: a JSON array, or JSON Lines (one object a line) when ``lines``."""
+    """One object per row: a JSON array, or JSON Lines (one object a line) when ``lines``. pyarrow formats
+    the rows when installed (5x faster; its shortest float texts differ from Python's, e.g. ``1`` for
+    ``1.0``, and read back as the same numbers)."""
+    try:
+        import pyarrow
+        import pyarrow.compute
+    except ImportError:
+        write_json_python(table, stream, lines)
+        return
+    total = rows(table)
+    stream.write(b"" if lines else b"[\n" if total else b"[")
+    for start in range(0, total, ARROW_CHUNK):
+        end = min(start + ARROW_CHUNK, total)
+        text = _json_rows_arrow(pyarrow, table, start, end, "\n" if lines else ",\n")
+        stream.write(text[:-2] if not lines and end == total else text)  # no comma after the last row
+    if not lines:
+        stream.write(b"\n]\n")
+
+
+def _json_rows_arrow(arrow: Any, table: Table, start: int, end: int, after: str) -> memoryview:
+    """Rows ``start:end`` of ``table`` as JSON objects, each followed by ``after``, in one buffer."""
+    compute = arrow.compute
+    parts: list[Any] = []
+    for index, (name, column) in enumerate(table.items()):
+        parts.append(("{" if index == 0 else ",") + json.dumps(name) + ":")
+        if isinstance(column, tuple):
+            names = arrow.array([json.dumps(text) for text in column[1]], arrow.string())
+            parts.append(names.take(arrow.array(column[0][start:end])))
+        elif column.dtype.kind == "f":
+            values = arrow.array(column[start:end])
+            texts = compute.cast(values, arrow.string())
+            special = compute.if_else(
+                compute.is_nan(values),
+                '"NaN"',
+                compute.if_else(compute.greater(values, 0), '"Infinity"', '"-Infinity"'),
+            )
+            parts.append(compute.if_else(compute.is_finite(values), texts, special))
+        else:
+            parts.append(compute.cast(arrow.array(column[start:end]), arrow.string()))
+    parts.append("}" + after)
+    joined = compute.binary_join_element_wise(*parts, "")
+    _, offsets, data = joined.buffers()
+    bounds = np.frombuffer(offsets, np.int32)[joined.offset : joined.offset + len(joined) + 1]
+    return memoryview(data)[int(bounds[0]) : int(bounds[-1])]
+
+
+def write_json_python(table: Table, stream: IO[bytes], lines: bool = False) -> None:
+    """The same objects as :func:`write_json` (floats as Python writes them), with nothing but numpy."""
     template = "{" + ",".join(json.dumps(name).replace("%", "%%") + ":%s" for name in table) + "}"
     first = True
     if not lines:
