@@ -150,6 +150,26 @@ def test_a_killed_writer_leaves_everything_it_flushed(s3, tmp_path: pathlib.Path
     np.testing.assert_array_equal(steps[: flushed[-1] + 1], np.arange(flushed[-1] + 1))
 
 
+EXITING = textwrap.dedent(
+    """
+    import sys
+    from lightboard import SummaryWriter
+    from lightboard.events import remote
+    remote.SEGMENT_BYTES = 4096  # background uploads are in flight when the script ends
+    writer = SummaryWriter(sys.argv[1], flush_secs=3600)
+    for step in range(20_000):
+        writer.add_scalar("loss", float(step), step)
+    """
+)
+
+
+def test_a_script_that_ends_without_close_uploads_everything(s3) -> None:
+    url = f"s3://{BUCKET}/exiting/run"
+    done = subprocess.run([sys.executable, "-c", EXITING, url], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    np.testing.assert_array_equal(read(url).scalars(".", "loss").step, np.arange(20_000))
+
+
 def test_an_outage_of_ten_seconds_is_ridden_out(s3, server: S3Server, tmp_path: pathlib.Path) -> None:
     with SummaryWriter(f"s3://{BUCKET}/outage/run") as writer:
         for step in range(1_000):

@@ -64,6 +64,7 @@ class RemoteEventFile(EventFile):
     ) -> None:
         self._url = url.rstrip("/")
         self._fs, self._root = filesystem(self._url, f"writing to {url}", storage_options)
+        worker.finish_before_thread_pools_stop()  # at exit, upload while fsspec can still make requests
         self._name: str | None = None
         self._segment = 0
         self._start_uploads()

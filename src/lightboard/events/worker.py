@@ -118,6 +118,23 @@ def finish_all() -> None:
             logger.error("lightboard: could not finish %s: %s", file.path, error)
 
 
+_early_exit_hook = False
+
+
+def finish_before_thread_pools_stop() -> None:
+    """Make :func:`finish_all` run at interpreter exit before thread pools stop taking work, too (uploads through
+    fsspec need them), and not only at ``atexit`` (after them). Called by each remote file; registers once."""
+    global _early_exit_hook
+    if _early_exit_hook:
+        return
+    _early_exit_hook = True
+    import concurrent.futures.thread  # noqa: F401 - its hook registered first: these hooks run last first
+
+    register = getattr(threading, "_register_atexit", None)  # CPython's, for concurrent.futures itself
+    if register is not None:
+        register(finish_all)
+
+
 def _after_fork_in_child() -> None:
     global _scheduler
     _scheduler = _Scheduler()
