@@ -1,6 +1,7 @@
 // Entry point: wires the settings, run list, dashboard and live polling together.
 
 import type { Hooks } from "./chart";
+import { assignColors } from "./colors";
 import { Dashboard } from "./dashboard";
 import { byId } from "./dom";
 import { Poller } from "./live";
@@ -25,6 +26,7 @@ const poller = new Poller(byId("banner"), () => ranksMode(settings), (runs, tags
   byId("logdir").textContent = `\u200e${runs.logdir}\u200e`;
   byId("logdir").title = runs.logdir;
   byId("merge-ranks-row").hidden = runs.rank_groups === 0;
+  assignColors(runs.logdir, runs.runs.map((run) => run.name));
   runList.update(runs.runs);
   dashboard.setTags(tags.tags, runs.logdir);
   hooks.ready = true;

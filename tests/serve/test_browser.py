@@ -245,3 +245,70 @@ def test_x_axis_and_log_scale(page, url: str) -> None:
     page.wait_for_function(
         "() => window.lightboard.charts.get('lr').plot.scales.y.distr === 3", timeout=WAIT_MS
     )  # uPlot's log distribution
+
+
+def run_colours(page, tag: str) -> dict[str, tuple[str, str]]:
+    """Per run listed: its swatch's colour and the stroke of its smoothed line in the chart of ``tag``."""
+    swatches = page.locator("#runs li").evaluate_all(
+        "items => items.map(item => [item.dataset.run, getComputedStyle(item.querySelector('.swatch')).background])"
+    )
+    strokes = page.evaluate(
+        """(tag) => {
+            const plot = window.lightboard.charts.get(tag).plot;
+            return plot.series.map((s, i) => [s.label, typeof s.stroke === "function" ? s.stroke(plot, i) : s.stroke]);
+        }""",
+        tag,
+    )
+    smoothed = {label.removesuffix(" (smoothed)"): stroke for label, stroke in strokes if label.endswith("(smoothed)")}
+    return {run: (swatch, smoothed[run]) for run, swatch in swatches}
+
+
+def write_loss(run: pathlib.Path, steps: int = 20) -> None:
+    with SummaryWriter(run) as writer:
+        for step in range(steps):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+
+
+def test_run_colours_stay_when_a_run_sorting_first_appears(page, tmp_path: pathlib.Path) -> None:
+    """Colours are remembered per logdir across reloads: a new run ``a`` takes a free colour, not ``b``'s."""
+    write_loss(tmp_path / "b")
+    write_loss(tmp_path / "c")
+    with serving(tmp_path, "--reload-interval", "0.2") as address:
+        open_page(page, address)
+        wait_chart(page, "loss", series=2)
+        first = run_colours(page, "loss")
+        assert list(first) == ["b", "c"] and first["b"] != first["c"]
+
+        write_loss(tmp_path / "a")
+        page.wait_for_selector('#runs li[data-run="a"]', timeout=WAIT_MS)
+        wait_chart(page, "loss", series=3)
+        live = run_colours(page, "loss")
+        assert live["b"] == first["b"] and live["c"] == first["c"]
+        assert live["a"] not in (first["b"], first["c"])
+
+        page.reload()
+        page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+        wait_chart(page, "loss", series=3)
+        reloaded = run_colours(page, "loss")
+        assert list(reloaded) == ["a", "b", "c"]
+        assert reloaded == live, "every run keeps its colour across the reload"
+
+        # Nothing remembered: the runs take the palette in the order the page sees them (sorted), as before.
+        page.evaluate("localStorage.clear()")
+        page.reload()
+        page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+        wait_chart(page, "loss", series=3)
+        assert run_colours(page, "loss") == {"a": first["b"], "b": first["c"], "c": live["a"]}
+
+
+def test_run_colours_without_local_storage(page, url: str) -> None:
+    """Where localStorage throws (blocked storage), the page still colours every run apart, without errors."""
+    page.add_init_script(
+        "Object.defineProperty(window, 'localStorage', {get() { throw new DOMException('blocked', 'SecurityError'); }})"
+    )
+    open_page(page, url, "?tags=^lr$")
+    wait_chart(page, "lr", series=3)
+    colours = run_colours(page, "lr")
+    assert list(colours) == ["alpha", "beta", "gamma/seed1"]
+    assert len({swatch for swatch, _ in colours.values()}) == 3
+    assert len({stroke for _, stroke in colours.values()}) == 3
