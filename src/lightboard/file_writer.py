@@ -113,6 +113,8 @@ class FileWriter:
 
     queue: Callable[[QueuedEvent], None]
     """Queue a serialized Event or a deferred event (:data:`lightboard.events.file.QueuedEvent`) as it is."""
+    queue_heavy: Callable[[QueuedEvent, int], None]
+    """``queue`` for a deferred event holding that many bytes still to encode (see ``EventFile.add_heavy``)."""
 
     def _open(self, purge_step: int | None) -> EventFile:
         file: EventFile
@@ -132,6 +134,7 @@ class FileWriter:
         self._finalizer = weakref.finalize(self, _close_quietly, file)
         self._finalizer.atexit = False  # the writer thread's own exit hook finishes open files
         self.queue = file.add  # the hot path calls the file directly
+        self.queue_heavy = file.add_heavy
         return file
 
     @property
@@ -218,7 +221,7 @@ class DummyFileWriter:
     def _ignore(self, *args: Any, **kwargs: Any) -> None:
         """Accept and drop anything."""
 
-    queue = add_event = add_summary = add_graph = add_onnx_graph = add_openvino_graph = _ignore
+    queue = queue_heavy = add_event = add_summary = add_graph = add_onnx_graph = add_openvino_graph = _ignore
     flush = close = reopen = _ignore
 
     @contextlib.contextmanager

@@ -252,12 +252,13 @@ class SummaryWriter(
             for walltime, step, number in rows:
                 self._history.append(key, float(walltime), None if step is None else as_step(step), float(number))
 
-    def _queue(self, writer: FileWriter | DummyFileWriter, event: Any) -> None:
+    def _queue(self, writer: FileWriter | DummyFileWriter, event: Any, size: int = 0) -> None:
+        """Queue ``event``; ``size``: bytes it holds still to encode (pixels, audio), which bound the queue."""
         try:
-            writer.queue(event)
+            writer.queue_heavy(event, size) if size else writer.queue(event)
         except EventFileClosedError:  # closed behind our back: carry on in a new file
             writer.reopen()
-            writer.queue(event)
+            writer.queue_heavy(event, size) if size else writer.queue(event)
 
     def _add_summary(self, summary: Summary, global_step: Any, walltime: Any) -> None:
         step, wall = self._defaults.step_and_time(global_step, walltime)

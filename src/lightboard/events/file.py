@@ -28,6 +28,9 @@ FILE_VERSION = "brain.Event:2"
 WRITER_NAME = "lightboard"
 BACKPRESSURE_EVENTS = 8192
 """Queued events beyond which ``add`` writes the queue itself instead of waiting for the thread."""
+BACKPRESSURE_BYTES = 64 << 20
+"""Queued bytes of data still to encode (pixels, audio) beyond which :meth:`EventFile.add_heavy` writes the
+queue itself: memory stays bounded when the writer thread cannot encode as fast as images are logged."""
 
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,7 @@ class EventFile:
         self._suffix = filename_suffix
         self._wake_at = max(1, min(int(max_queue), BACKPRESSURE_EVENTS))
         self._queue: deque[QueuedEvent] = deque()
+        self._queued_bytes = 0  # of add_heavy's events still queued (approximately: not under a lock)
         self._io_lock = threading.Lock()
         self._fd = -1
         self._size = 0
@@ -141,6 +145,18 @@ class EventFile:
                 worker.scheduler().schedule(self, True)
         if self._errors:
             raise self._errors.popleft()
+
+    def add_heavy(self, event: QueuedEvent, size: int) -> None:
+        """:meth:`add` for an event holding ``size`` bytes still to encode (an image's pixels, audio frames).
+
+        Beyond :data:`BACKPRESSURE_BYTES` of them queued, the caller writes the queue itself (encoding them),
+        rather than letting the queue grow while the writer thread falls behind.
+        """
+        self._queued_bytes += size
+        self.add(event)
+        if self._queued_bytes > BACKPRESSURE_BYTES:
+            with self._io_lock:
+                self._write_all()
 
     def flush(self) -> None:
         """Return once every event queued before this call is written to the operating system.
@@ -209,6 +225,7 @@ class EventFile:
         """In a forked child: drop the parent's descriptor, queue and errors; write to a file of our own."""
         self._io_lock = threading.Lock()
         self._queue = deque()
+        self._queued_bytes = 0
         self.scheduled = self.urgent = False
         self._retry = b""
         self._errors = deque()
@@ -262,6 +279,7 @@ class EventFile:
         if not count and not self._retry:
             return
         popleft = queue.popleft
+        self._queued_bytes = 0
         data, failure = frame_batch([popleft() for _ in range(count)], encode_scalar_event)
         if self._retry:
             data, self._retry = self._retry + data, b""

@@ -61,4 +61,4 @@ class AudioMethods:
             )
         step, wall = self._defaults.step_and_time(global_step, walltime)
         writer = self._get_file_writer()
-        self._queue(writer, (audio.encode_event, tag, frames, rate, wall, step))
+        self._queue(writer, (audio.encode_event, tag, frames, rate, wall, step), frames.nbytes)

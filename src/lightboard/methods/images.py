@@ -130,9 +130,10 @@ class ImageMethods:
     _queue: Any
 
     def _queue_image_event(self, event: tuple, global_step: Any, walltime: Any) -> None:
-        """Queue ``event`` (a deferred event without its last two items, wall time and step)."""
+        """Queue ``event`` (a deferred event ``(encode, tag, pixels, ...)`` without its last two items, wall
+        time and step)."""
         step, wall = self._defaults.step_and_time(global_step, walltime)
-        self._queue(self._get_file_writer(), (*event, wall, step))
+        self._queue(self._get_file_writer(), (*event, wall, step), event[2].nbytes)
 
     def add_image(
         self,
