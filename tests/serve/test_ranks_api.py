@@ -11,6 +11,8 @@ import io
 import json
 import pathlib
 import struct
+import time
+from collections import OrderedDict
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from starlette.testclient import TestClient
 
 from lightboard import SummaryWriter, read
 from lightboard.reader import ranks as ranks_module
+from lightboard.serve import merge
 from lightboard.serve.app import create_app
 from lightboard.serve.smoothing import smooth
 from lightboard.serve.source import LiveLogdir
@@ -235,10 +238,17 @@ def test_merged_answers_fit_the_schemas(client: TestClient, path: str, params: d
         assert list(validator.iter_errors({**body, "series": [bad]}))
 
 
-def test_the_merge_is_computed_once_per_generation(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = []
+def counted_merges(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every merge computed from now on (the rank count of each), none remembered from earlier tests."""
+    calls: list[int] = []
     summarize = ranks_module.summarize
     monkeypatch.setattr(ranks_module, "summarize", lambda series: calls.append(len(series)) or summarize(series))
+    monkeypatch.setattr(merge, "_RECENT", OrderedDict())
+    return calls
+
+
+def test_the_merge_is_computed_once_per_generation(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = counted_merges(monkeypatch)
     for smoothing in (0.1, 0.5, 0.9):  # other charts of the same data
         merged_series(client, smoothing=smoothing, points=50)
         client.get("/api/scalars/download", params={"tag": "loss", "ranks": "merge"})
@@ -258,3 +268,38 @@ def test_streams_in_the_logdir_itself_merge_as_rank_star(tmp_path: pathlib.Path,
         assert [(item["run"], item["value"], item["min"], item["max"]) for item in series] == [
             ("rank-*", [0.5], [0.0], [1.0])
         ]
+
+
+def test_a_merge_is_kept_until_its_streams_grow(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """New points in another run make a new generation but no new merge; new points in a rank stream do."""
+    calls = counted_merges(monkeypatch)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    for rank in range(2):
+        monkeypatch.setenv("RANK", str(rank))
+        with SummaryWriter(str(tmp_path / "job"), ranks="all") as writer:
+            writer.add_scalar("loss", float(rank), 0)
+    other = SummaryWriter(str(tmp_path / "other"), ranks=None)
+    other.add_scalar("loss", 5.0, 0)
+    other.flush()
+    with TestClient(create_app(LiveLogdir(str(tmp_path)), reload_interval=0.05), base_url="http://localhost") as client:
+        assert merged_series(client)["value"] == [0.5] and calls == [2]
+        generation = client.get("/api/runs").json()["generation"]
+        other.add_scalar("loss", 6.0, 1)
+        other.flush()
+        wait_for_generation(client, generation)
+        assert merged_series(client)["value"] == [0.5] and calls == [2]  # the job did not change
+        generation = client.get("/api/runs").json()["generation"]
+        monkeypatch.setenv("RANK", "1")
+        with SummaryWriter(str(tmp_path / "job"), ranks="all") as writer:
+            writer.add_scalar("loss", 3.0, 1)
+        wait_for_generation(client, generation)
+        assert merged_series(client)["value"] == [0.5, 3.0] and calls == [2, 2]
+    other.close()
+
+
+def wait_for_generation(client: TestClient, after: int) -> None:
+    """Wait until the server has read something new (a generation after ``after``)."""
+    deadline = time.monotonic() + 60
+    while client.get("/api/runs").json()["generation"] == after:
+        assert time.monotonic() < deadline, "the server never read the new points"
+        time.sleep(0.02)

@@ -8,11 +8,12 @@ mean) and how many ranks logged it (:func:`lightboard.reader.ranks.summarize`).
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
 
-from lightboard.reader import Logdir, Run, ranks
+from lightboard.reader import Logdir, Run, Scalars, ranks
 
 MODES = ("separate", "merge")
 """``ranks=``: every rank stream shown as a run of its own, or each run's rank streams merged into one entry."""
@@ -42,14 +43,33 @@ class Merged:
         return sorted({tag for stream in self.streams.values() for tag in stream.scalar_tags()})
 
     def table(self, tag: str) -> dict[str, np.ndarray]:
-        """``tag`` across the streams that have it, step by step, computed once per object: ``step``,
-        ``wall_time`` (the step's latest), ``value`` (the mean) and the :data:`BAND` columns."""
+        """``tag`` across the streams that have it, step by step: ``step``, ``wall_time`` (the step's latest),
+        ``value`` (the mean) and the :data:`BAND` columns. Computed once per object, and not again while the
+        streams hold the same points (a finished job is not merged anew whenever another run grows)."""
         if tag not in self._tables:
             series = {rank: run.scalars(tag) for rank, run in self.streams.items() if tag in run.scalar_tags()}
-            columns = ranks.summarize(series)
-            columns["value"] = columns.pop("mean")
+            key = (self.name, tag, *((rank, *_fingerprint(points)) for rank, points in series.items()))
+            columns = _RECENT.pop(key, None)
+            if columns is None:
+                columns = ranks.summarize(series)
+                columns["value"] = columns.pop("mean")
+            _RECENT[key] = columns
+            while len(_RECENT) > RECENT_TABLES:
+                _RECENT.popitem(last=False)
             self._tables[tag] = columns
         return self._tables[tag]
+
+
+RECENT_TABLES = 32
+"""Merged tables kept across refreshes, the most recently used."""
+_RECENT: OrderedDict[tuple, dict[str, np.ndarray]] = OrderedDict()
+
+
+def _fingerprint(points: Scalars) -> tuple:
+    """What tells a stream's series apart from its earlier states: new points change the length or the last one."""
+    if not len(points):
+        return (0,)
+    return len(points), int(points.step[-1]), float(points.wall_time[-1]), float(points.value[-1])
 
 
 Entry = Run | Merged
