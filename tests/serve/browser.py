@@ -71,3 +71,18 @@ def wait_chart(page, tag: str, **data: str | int | float) -> None:
 def chart_response(page, tag: str) -> dict:
     """The /api/scalars answer the chart of ``tag`` drew last (as the page decoded it)."""
     return page.evaluate("(tag) => window.lightboard.charts.get(tag).response", tag)
+
+
+def drag_zoom(page, tag: str, start: float = 0.50, end: float = 0.52) -> dict:
+    """Drag across the chart of ``tag`` from ``start`` to ``end`` (fractions of its width), wait for the full
+    resolution of the first series in the zoomed range, and return that series as the page drew it."""
+    box = page.locator(CHART.format(tag=tag) + " .u-over").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * start, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        "(tag) => window.lightboard.charts.get(tag).response.series[0].full === true", arg=tag, timeout=WAIT_MS
+    )
+    return chart_response(page, tag)["series"][0]

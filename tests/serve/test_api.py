@@ -146,7 +146,8 @@ def decode_binary(body: bytes) -> dict:
     offset = 4 + size + (-(4 + size) % 8)
     assert all(byte == 0 for byte in body[4 + size : offset])
     for series in header["series"]:
-        for column in ("step", "wall_time", "value", "smoothed"):
+        band = ("min", "max", "ranks") if series.get("merged") else ()  # a merged series has 3 more columns
+        for column in ("step", "wall_time", "value", "smoothed", *band):
             series[column] = np.frombuffer(body, "<f8", series["length"], offset)
             offset += 8 * series["length"]
     assert offset == len(body)

@@ -15,7 +15,7 @@ import pytest
 
 from lightboard import SummaryWriter, read
 from lightboard.serve.smoothing import smooth
-from tests.serve.browser import CHART, FLAGS, WAIT_MS, chart_response, chromium_or_skip, serving, wait_chart
+from tests.serve.browser import CHART, FLAGS, WAIT_MS, chart_response, chromium_or_skip, drag_zoom, serving, wait_chart
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -152,16 +152,7 @@ def test_zoom_fetches_full_resolution_of_the_visible_range(page, url: str) -> No
     open_page(page, url, "?tags=^loss/train$&runs=^alpha$")
     wait_chart(page, "loss/train", series=1)
     overview = chart_response(page, "loss/train")["series"][0]
-    box = page.locator(CHART.format(tag="loss/train") + " .u-over").bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.50, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.52, y, steps=5)
-    page.mouse.up()
-    page.wait_for_function(
-        "() => window.lightboard.charts.get('loss/train').response.series[0].full === true", timeout=WAIT_MS
-    )
-    zoomed = chart_response(page, "loss/train")["series"][0]
+    zoomed = drag_zoom(page, "loss/train")
     low, high = zoomed["step"][1], zoomed["step"][-2]  # the first and last points are the neighbours outside
     assert 0 < low < high < LONG - 1
     assert zoomed["step"] == list(range(low - 1, high + 2)), "every step of the visible range"

@@ -15,7 +15,7 @@ import pytest
 
 from lightboard import SummaryWriter
 from tests.serve import test_browser
-from tests.serve.browser import CHART, WAIT_MS, chart_response, serving, wait_chart
+from tests.serve.browser import CHART, WAIT_MS, chart_response, drag_zoom, serving, wait_chart
 from tests.serve.test_browser import hover_tooltip_row, open_page
 
 pytestmark = pytest.mark.timeout(120)
@@ -141,16 +141,7 @@ def test_zoom_filter_and_download_work_on_the_merged_run(page, url: str) -> None
     assert not overview["full"] and overview["count"] == LONG and step in overview["step"]
     assert max(overview["max"]) == spike
 
-    box = page.locator(CHART.format(tag="long") + " .u-over").bounding_box()
-    y = box["y"] + box["height"] / 2
-    page.mouse.move(box["x"] + box["width"] * 0.50, y)
-    page.mouse.down()
-    page.mouse.move(box["x"] + box["width"] * 0.52, y, steps=5)
-    page.mouse.up()
-    page.wait_for_function(
-        "() => window.lightboard.charts.get('long').response.series[0].full === true", timeout=WAIT_MS
-    )
-    zoomed = chart_response(page, "long")["series"][0]
+    zoomed = drag_zoom(page, "long")
     low, high = zoomed["step"][1], zoomed["step"][-2]
     assert zoomed["step"] == list(range(low - 1, high + 2)) and zoomed["ranks"] == [RANKS] * len(zoomed["step"])
     assert plot_shape(page, "long")[1] == [[2, 1]]

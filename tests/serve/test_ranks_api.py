@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import pathlib
-import struct
 import time
 from collections import OrderedDict
 
@@ -25,6 +24,7 @@ from lightboard.serve import merge
 from lightboard.serve.app import create_app
 from lightboard.serve.smoothing import smooth
 from lightboard.serve.source import LiveLogdir
+from tests.serve.test_api import decode_binary
 from tests.serve.test_openapi import response_validator
 
 RANKS = 4
@@ -156,20 +156,6 @@ def test_downsampled_keeps_the_spike_in_the_band_and_smooths_the_full_mean(
     np.testing.assert_array_equal(series["ranks"], truth["ranks"][steps])
 
 
-def decode(body: bytes) -> dict:
-    """The binary chart layout as documented (lightboard.serve.encode): a merged series has 3 more columns."""
-    (size,) = struct.unpack_from("<I", body)
-    header = json.loads(body[4 : 4 + size])
-    offset = 4 + size + (-(4 + size) % 8)
-    for series in header["series"]:
-        band = ("min", "max", "ranks") if series.get("merged") else ()
-        for column in ("step", "wall_time", "value", "smoothed", *band):
-            series[column] = np.frombuffer(body, "<f8", series["length"], offset)
-            offset += 8 * series["length"]
-    assert offset == len(body)
-    return header
-
-
 @pytest.mark.parametrize(
     "params",
     [
@@ -181,7 +167,7 @@ def decode(body: bytes) -> dict:
 def test_binary_charts_carry_the_band(client: TestClient, params: dict) -> None:
     params = {"tag": "loss", "ranks": "merge", **params}
     as_json = client.get("/api/scalars", params=params).json()
-    binary = decode(client.get("/api/scalars", params={**params, "format": "binary"}).content)
+    binary = decode_binary(client.get("/api/scalars", params={**params, "format": "binary"}).content)
     assert [(series["run"], series.get("merged")) for series in binary["series"]] == [(MERGED, True), ("plain", None)]
     for ours, theirs in zip(binary["series"], as_json["series"], strict=True):
         assert ours.get("merged") == theirs.get("merged")
