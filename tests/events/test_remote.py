@@ -90,6 +90,29 @@ def segment_sizes(s3, prefix: str) -> list[int]:
     return [sizes[name] for name in sorted(sizes)][1:]
 
 
+def test_tensorboard_reads_the_segments_from_the_store(s3, server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """TensorBoard's own loader (its S3 client on boto3) reads the run's segments as one stream, in order."""
+    pytest.importorskip("boto3")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
+    monkeypatch.setenv("S3_ENDPOINT", server.endpoint)
+    url = f"s3://{BUCKET}/tensorboard/run"
+    with SummaryWriter(url) as writer:
+        for step in range(3_000):
+            writer.add_scalar("loss", 1.0 / (step + 1), step)
+            if step % 1_000 == 999:
+                writer.flush()
+            if step % 500 == 0:
+                writer.add_text("note", f"step {step}", step)
+    accumulator = EventAccumulator(url, size_guidance={"scalars": 0, "tensors": 0})
+    accumulator.Reload()
+    loss = accumulator.Scalars("loss")
+    assert [event.step for event in loss] == list(range(3_000))
+    assert [event.value for event in loss] == (1.0 / (np.arange(3_000) + 1)).astype(np.float32).tolist()
+    assert [event.step for event in accumulator.Tensors("note/text_summary")] == list(range(0, 3_000, 500))
+
+
 def test_segments_by_size_and_by_age(s3, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(remote, "SEGMENT_BYTES", 4096)
     with SummaryWriter(f"s3://{BUCKET}/sized/run", flush_secs=0.3) as writer:
