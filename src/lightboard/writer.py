@@ -109,7 +109,9 @@ class SummaryWriter(
             behaviour, e.g. for per-rank logdirs chosen by the program).
         storage_options: for a ``logdir`` URL (``s3://bucket/exp/run1``, ``gs://...``, any fsspec URL: needs
             ``lightboard[cloud]``, plus ``[s3]`` or ``[gcs]``), passed to fsspec: credentials, endpoint, ...
-            Event data goes out in segments, each flush uploading only what is new.
+            Event data goes out in segments, each flush uploading only what is new; uploads run in the
+            background, so logging never waits for the store (``flush``/``close`` do, and raise
+            ``EventWriteError`` when it keeps failing).
         comet_config: accepted for tensorboardX compatibility; Comet logging is not supported.
 
     Example::

@@ -229,5 +229,5 @@ class RemoteEventFile(EventFile):
         raise EventWriteError(
             errno.EIO,
             f"could not upload {self._url}/{name} ({len(data):,} bytes) after {len(RETRY_DELAYS) + 1} attempts: "
-            f"{failure}; it stays in memory and is tried again at the next flush",
+            f"{failure}; it is kept and tried again (in the background, and at the next flush)",
         ) from failure
