@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import math
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+from tests.benchmarks.quick import BENCHMARKS, is_number, run_quick
+
 READERS = {
     "lightboard", "lightboard_threads", "lightboard_pandas", "lightboard_pure_python", "event_accumulator", "tbparse",
     "data_server",
@@ -29,24 +28,11 @@ def load_module() -> ModuleType:
     return module
 
 
-def is_number(value: object) -> bool:
-    """A real int or float (not a bool, not None)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 @pytest.mark.timeout(120)
 def test_quick_run_measures_every_reader(tmp_path: Path) -> None:
     out = tmp_path / "read.json"
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "read.py"), "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=110,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "time/lb" in done.stdout and "Targets (issue 5):" in done.stdout, done.stdout
-    payload = json.loads(out.read_text(encoding="utf-8"))
+    stdout, payload = run_quick("read.py", out, 110)
+    assert "time/lb" in stdout and "Targets (issue 5):" in stdout, stdout
     assert payload["quick"] is True
     small, large = payload["logdirs"]  # slow readers on the first only, the others on both
 
@@ -70,18 +56,10 @@ def test_quick_run_measures_every_reader(tmp_path: Path) -> None:
 @pytest.mark.timeout(60)
 def test_run_py_runs_the_read_section_alone(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    done = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--only", "read", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=55,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    payload = json.loads(out.read_text(encoding="utf-8"))
+    stdout, payload = run_quick("run.py", out, 55, "--only", "read")
     assert payload["results"] == {}  # no writer benchmark ran
     assert {result["reader"] for result in payload["read"]["results"]} == READERS
-    assert "tensorboardX/lightboard" not in done.stdout  # nor was the writers' table printed
+    assert "tensorboardX/lightboard" not in stdout  # nor was the writers' table printed
 
 
 def test_a_failing_peer_is_reported_not_raised(tmp_path: Path) -> None:

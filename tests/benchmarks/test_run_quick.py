@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-RUNNER = Path(__file__).resolve().parents[2] / "benchmarks" / "run.py"
+from tests.benchmarks.quick import is_number, run_quick
+
 WRITERS = ("lightboard", "tensorboardX", "torch")
 OPERATIONS = {
     "add_scalar_float",
@@ -27,24 +25,11 @@ OPERATIONS = {
 }
 
 
-def is_number(value: object) -> bool:
-    """A real int or float (not a bool, not None)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 @pytest.mark.timeout(320)  # ~40 s on an idle 2-core machine, ~80 s on a loaded one
 def test_quick_run_measures_every_operation(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    done = subprocess.run(
-        [sys.executable, str(RUNNER), "--quick", "--json", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "tensorboardX/lightboard" in done.stdout  # the table was printed
-    payload = json.loads(out.read_text(encoding="utf-8"))
+    stdout, payload = run_quick("run.py", out, 300)
+    assert "tensorboardX/lightboard" in stdout  # the table was printed
     assert payload["quick"] is True
 
     results = payload["results"]
