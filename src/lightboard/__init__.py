@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from lightboard._version import __version__
+
 __all__ = [
     "DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "Logdir", "SummaryWriter", "__version__",
     "read",
