@@ -127,8 +127,12 @@ async function getJson<T>(url: string, signal?: AbortSignal): Promise<T> {
 export const fetchRuns = (ranks: RanksMode, signal?: AbortSignal) =>
   getJson<RunsResponse>(`/api/runs?ranks=${ranks}`, signal);
 
-export const fetchTags = (ranks: RanksMode, signal?: AbortSignal) =>
-  getJson<TagsResponse>(`/api/scalars/tags?ranks=${ranks}`, signal);
+/** A kind's tags (`/api/<kind>/tags` answers `{tag: [runs]}`, its data generation in a header). */
+export async function fetchTags(kind: string, ranks: RanksMode, signal?: AbortSignal): Promise<TagsResponse> {
+  const res = await request(`/api/${kind}/tags?ranks=${ranks}`, signal, "application/json");
+  const tags = await body(res, signal, (r) => r.json() as Promise<Record<string, string[]>>);
+  return { generation: Number(res.headers.get("X-Lightboard-Generation") ?? -1), tags };
+}
 
 function tagAndRuns(tag: string, runs: string[] | null, ranks: RanksMode): URLSearchParams {
   const params = new URLSearchParams({ tag, ranks });

@@ -50,13 +50,13 @@ export class Poller {
     try {
       if (this.generation < 0 || this.failing || ranks !== this.ranks) {
         // Nothing shown yet (or maybe stale, or listed otherwise): ask for both at once rather than one after the other.
-        const [runs, tags] = await Promise.all([fetchRuns(ranks), fetchTags(ranks)]);
+        const [runs, tags] = await Promise.all([fetchRuns(ranks), fetchTags("scalars", ranks)]);
         this.readError = runs.error;
         this.show(runs, tags, ranks);
       } else {
         const runs = await fetchRuns(ranks);
         this.readError = runs.error;
-        if (runs.generation !== this.generation) this.show(runs, await fetchTags(ranks), ranks);
+        if (runs.generation !== this.generation) this.show(runs, await fetchTags("scalars", ranks), ranks);
       }
       this.failing = false;
       this.banner.hidden = this.readError === null;

@@ -17,7 +17,8 @@ def test_document_is_valid_openapi() -> None:
 
 def test_every_api_route_is_documented(client: TestClient) -> None:
     routes = {route.path for route in client.app.app.routes if isinstance(route, Route)}
-    assert {path for path in routes if path.startswith("/api/")} == set(document()["paths"])
+    catch_all = "/api/{rest:path}"  # answers 404 naming the dashboards: not an operation
+    assert {path for path in routes if path.startswith("/api/")} - {catch_all} == set(document()["paths"])
     assert client.get("/api/openapi.json").json() == document()
 
 

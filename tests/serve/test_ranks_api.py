@@ -103,7 +103,7 @@ def test_runs_list_the_rank_streams_as_one_run(client: TestClient) -> None:
 
 
 def test_tags_list_the_merged_run(client: TestClient) -> None:
-    assert client.get("/api/scalars/tags", params={"ranks": "merge"}).json()["tags"] == {
+    assert client.get("/api/scalars/tags", params={"ranks": "merge"}).json() == {
         "loss": [MERGED, "plain"],
         "lr": [MERGED],
     }
@@ -112,7 +112,7 @@ def test_tags_list_the_merged_run(client: TestClient) -> None:
 def test_separate_is_the_default_and_unchanged(client: TestClient) -> None:
     for path, params in (("/api/runs", {}), ("/api/scalars/tags", {}), ("/api/scalars", {"tag": "loss"})):
         assert client.get(path, params={**params, "ranks": "separate"}).json() == client.get(path, params=params).json()
-    tags = client.get("/api/scalars/tags").json()["tags"]
+    tags = client.get("/api/scalars/tags").json()
     assert tags["loss"] == [*(f"job/rank-{rank:05d}" for rank in range(RANKS)), "plain"]
     assert all("ranks" not in run for run in client.get("/api/runs").json()["runs"])
     chart = client.get("/api/scalars", params={"tag": "loss", "run": "job/rank-00002", "points": 10}).json()

@@ -8,9 +8,9 @@ import sys
 from typing import Any
 
 from lightboard.cli.common import USAGE, CliError, logdir_options, note, open_logdir, selected, warn_damage
-from lightboard.cli.writers import FORMATS, Table, rows, write
 from lightboard.optional import require
 from lightboard.reader import Logdir, frames
+from lightboard.tables import FORMATS, Table, rows, write
 
 EXTENSIONS = {
     ".csv": "csv",

@@ -5,9 +5,8 @@ all little-endian (tensorboard-format.md §2).
 
 :func:`frame_batch` frames what the writer thread takes off a queue, and :func:`masked_crc32c` is the
 checksum. Both come from the C extension ``lightboard.events._framing`` when that was built, else from
-their pure-Python twins :func:`frame_batch_python` and :func:`masked_crc32c_python` (the ``crc32c``
-package, then imported on first use); the environment variable ``LIGHTBOARD_PURE_PYTHON=1`` forces the
-twins. Tests prove both produce the same bytes.
+their pure-Python twins :func:`frame_batch_python` and :func:`lightboard.crc.masked_crc32c_python`; the
+environment variable ``LIGHTBOARD_PURE_PYTHON=1`` forces the twins. Tests prove both produce the same bytes.
 """
 
 from __future__ import annotations
@@ -16,24 +15,14 @@ import struct
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from lightboard import crc
+from lightboard.crc import masked_crc32c_python
 from lightboard.optional import extension
 
-MASK_DELTA = 0xA282EAD8
 U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 _HEADER_CACHE: dict[int, bytes] = {}
 
-
-_crc32c: Callable[[bytes], int] | None = None
-
-
-def masked_crc32c_python(data: bytes) -> int:
-    """Return the CRC-32C of ``data``, rotated right by 15 bits plus 0xA282EAD8, as TFRecord stores it."""
-    global _crc32c
-    if _crc32c is None:
-        from crc32c import crc32c as _crc32c
-    crc = _crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + MASK_DELTA) & 0xFFFFFFFF
 
 
 masked_crc32c = masked_crc32c_python
@@ -90,13 +79,12 @@ def frame_batch_python(
 
 def _use_extension() -> bool:
     """Bind :func:`frame_batch` and :func:`masked_crc32c` to the C extension if it is built and allowed."""
-    global frame_batch, masked_crc32c, _crc32c
+    global frame_batch, masked_crc32c
     framing = extension("lightboard.events._framing")
     if framing is not None:
         frame_batch, masked_crc32c = framing.frame_batch, framing.masked_crc32c
         return True
-    from crc32c import crc32c as _crc32c  # the twins need it on every record: import it now
-
+    crc.load()  # the twins need it on every record: import it now
     return False
 
 

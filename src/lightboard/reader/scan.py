@@ -33,7 +33,7 @@ import struct
 from array import array
 from typing import Any
 
-from lightboard.events.record import masked_crc32c_python
+from lightboard.crc import masked_crc32c_python
 from lightboard.optional import extension
 
 COMPLETE, PARTIAL, BROKEN = 0, 1, 2

@@ -1,4 +1,5 @@
-"""The viewer's JSON API: argument parsing and encoding around :mod:`lightboard.serve.views`.
+"""The viewer's JSON API: the run list, the dashboards, and each plugin's routes, from the table in
+:mod:`lightboard.serve.plugins`.
 
 Routes are documented in :mod:`lightboard.serve.openapi` (served at ``/api/openapi.json``). Every answer is
 computed on the reader's thread (:class:`~lightboard.serve.source.LiveLogdir`), JSON encoding included.
@@ -6,91 +7,42 @@ computed on the reader's thread (:class:`~lightboard.serve.source.LiveLogdir`), 
 
 from __future__ import annotations
 
-import io
-import math
-import re
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from lightboard.cli import writers
-from lightboard.serve import merge, views
-from lightboard.serve.encode import chart_binary, chart_json, json_bytes
+from lightboard.serve import arguments, merge, views
+from lightboard.serve.answers import GENERATION_HEADER, entries, error, json_answer, source_of
+from lightboard.serve.encode import json_bytes
 from lightboard.serve.openapi import document
+from lightboard.serve.order import natural
+from lightboard.serve.plugin import NotFound, Plugin, spread
+from lightboard.serve.plugins import PLUGINS
 from lightboard.serve.source import LiveLogdir
 
-MAX_POINTS = 10_000
-"""The most x buckets a chart may ask for."""
-DOWNLOAD_FORMATS = ("csv", "json")
-CHART_FORMATS = ("json", "binary")
-
-
-class BadArgument(ValueError):
-    """An argument the API cannot use (answered 400 with the message)."""
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(json_bytes(body), status, media_type="application/json")
-
-
-def error(status: int, message: str) -> Response:
-    """An error answer: ``{"error": message}``."""
-    return _json({"error": message}, status)
-
-
-def _source(request: Request) -> LiveLogdir:
-    return request.app.state.source
-
-
-def _one(request: Request, name: str, default: str | None = None) -> str:
-    value = request.query_params.get(name, default)
-    if value is None:
-        raise BadArgument(f"missing argument {name!r}")
-    return value
-
-
-def _choice(request: Request, name: str, choices: tuple[str, ...]) -> str:
-    """The argument ``name``, one of ``choices`` (the first when absent)."""
-    value = _one(request, name, choices[0])
-    if value not in choices:
-        raise BadArgument(f"argument {name!r} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
-
-def _entries(source: LiveLogdir, mode: str) -> list[merge.Entry]:
-    """The runs as ``ranks=mode`` lists them, kept per generation (on the reader's thread only)."""
-    return source.memo(("entries", mode), lambda: merge.entries(source.logdir, mode))
-
-
-def _number(request: Request, name: str, default: float | None, low: float, high: float) -> float | None:
-    text = request.query_params.get(name)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadArgument(f"argument {name!r} must be a number, got {text!r}") from None
-    if not (math.isfinite(value) and low <= value <= high):
-        raise BadArgument(f"argument {name!r} must be in [{low}, {high}], got {text!r}")
-    return value
+MAX_STEPS = 1_000_000
+"""The most points ``steps=`` may ask for (absent: every point)."""
 
 
 async def runs(request: Request) -> Response:
     """``GET /api/runs``: the runs with their point counts, last steps and times, and how many runs have rank
     streams (which ``ranks=merge`` lists as one entry each)."""
     try:
-        mode = _choice(request, "ranks", merge.MODES)
-    except BadArgument as bad:
+        mode = arguments.choice(request, "ranks", merge.MODES)
+    except arguments.BadArgument as bad:
         return error(400, str(bad))
-    source = _source(request)
+    source = source_of(request)
 
     def listing(logdir: Any) -> tuple[int, list[dict[str, Any]]]:
-        groups = sum(isinstance(entry, merge.Merged) for entry in _entries(source, "merge"))
-        return groups, views.runs(_entries(source, mode))
+        groups = sum(isinstance(entry, merge.Merged) for entry in entries(source, "merge"))
+        return groups, views.runs(entries(source, mode))
 
     generation, (groups, listed) = await source.cached(("runs", mode), listing)
-    return _json(
+    return json_answer(
         {
             "generation": generation,
             "logdir": source.logdir.path,
@@ -101,79 +53,114 @@ async def runs(request: Request) -> Response:
     )
 
 
-async def scalar_tags(request: Request) -> Response:
-    """``GET /api/scalars/tags``: every scalar tag with the runs that have it."""
-    try:
-        mode = _choice(request, "ranks", merge.MODES)
-    except BadArgument as bad:
-        return error(400, str(bad))
-    source = _source(request)
-    generation, tags = await source.cached(("scalar_tags", mode), lambda _: views.scalar_tags(_entries(source, mode)))
-    return _json({"generation": generation, "tags": tags})
+def tag_runs(source: LiveLogdir, plugin: Plugin, mode: str) -> dict[str, list[str]]:
+    """``{tag: [runs]}`` of ``plugin``'s kind, tags and runs in natural order (only scalars merge ranks)."""
+    if plugin.kind == "scalars":
+        listing = [(entry.name, entry.scalar_tags()) for entry in entries(source, mode)]
+    else:
+        listing = [(run.name, run.tags().get(plugin.kind, [])) for run in source.logdir]
+    tags: dict[str, list[str]] = {}
+    for name, its in listing:
+        for tag in its:
+            tags.setdefault(tag, []).append(name)
+    return {tag: natural(tags[tag]) for tag in natural(tags)}
 
 
-async def scalars(request: Request) -> Response:
-    """``GET /api/scalars``: one chart's series, downsampled to their min/max envelope, smoothed on all points
-    (JSON, or the binary layout of :mod:`lightboard.serve.encode` with ``format=binary``)."""
-    try:
-        tag = _one(request, "tag")
-        names = request.query_params.getlist("run")
-        x = _choice(request, "x", views.X_AXES)
-        smoothing = _number(request, "smoothing", 0.6, 0.0, 1.0)
-        lo = _number(request, "xmin", None, -math.inf, math.inf)
-        hi = _number(request, "xmax", None, -math.inf, math.inf)
-        if lo is not None and hi is not None and lo > hi:
-            raise BadArgument(f"argument 'xmin' ({lo}) must not exceed 'xmax' ({hi})")
-        points = _number(request, "points", 1000, 1, MAX_POINTS)
-        if points != int(points):
-            raise BadArgument(f"argument 'points' must be a whole number, got {points}")
-        form = _choice(request, "format", CHART_FORMATS)
-        mode = _choice(request, "ranks", merge.MODES)
-    except BadArgument as bad:
-        return error(400, str(bad))
-    encode = chart_binary if form == "binary" else chart_json
+async def dashboards(request: Request) -> Response:
+    """``GET /api/dashboards``: every dashboard in tab order, whether the viewer can show it, and how many tags
+    it has."""
+    source = source_of(request)
 
-    def chart(logdir: Any) -> bytes:
-        chosen = views.chosen_runs(_entries(source, mode), tag, names)
-        series = views.scalar_chart(chosen, tag, x, smoothing, lo, hi, int(points))
-        return encode({"tag": tag, "x": x, "smoothing": smoothing, "generation": source.generation}, series)
+    def listing(logdir: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": plugin.name,
+                "title": plugin.title,
+                "viewable": plugin.viewable,
+                "tags": len(
+                    source.memo(("tags", plugin.name, "separate"), lambda p=plugin: tag_runs(source, p, "separate"))
+                ),
+            }
+            for plugin in PLUGINS
+        ]
 
-    source = _source(request)
-    try:
-        body = await source.query(chart)
-    except views.NotFound as missing:
-        return error(404, str(missing))
-    return Response(body, media_type="application/octet-stream" if form == "binary" else "application/json")
+    generation, listed = await source.cached(("dashboards",), listing)
+    return json_answer({"generation": generation, "dashboards": listed}, generation=generation)
 
 
-async def download(request: Request) -> Response:
-    """``GET /api/scalars/download``: every point of one chart as a CSV or JSON attachment."""
-    try:
-        tag = _one(request, "tag")
-        form = _choice(request, "format", DOWNLOAD_FORMATS)
-        mode = _choice(request, "ranks", merge.MODES)
-    except BadArgument as bad:
-        return error(400, str(bad))
-    names = request.query_params.getlist("run")
-    source = _source(request)
+def tags_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
+    """``GET /api/<name>/tags``: ``{tag: [runs]}``; the data generation in the X-Lightboard-Generation header."""
 
-    def table(logdir: Any) -> bytes:
-        stream = io.BytesIO()
-        writers.write(views.download_table(views.chosen_runs(_entries(source, mode), tag, names), tag), form, stream)
-        return stream.getvalue()
+    async def tags(request: Request) -> Response:
+        try:
+            mode = arguments.choice(request, "ranks", merge.MODES)
+        except arguments.BadArgument as bad:
+            return error(400, str(bad))
+        source = source_of(request)
+        generation, listed = await source.cached(("tags", plugin.name, mode), lambda _: tag_runs(source, plugin, mode))
+        return json_answer(listed, generation=generation)
 
-    try:
-        body = await source.query(table)
-    except views.NotFound as missing:
-        return error(404, str(missing))
-    filename = re.sub(r"[^A-Za-z0-9._-]+", "_", tag).strip("_")[:100] or "scalars"
-    return Response(
-        body,
-        media_type="text/csv" if form == "csv" else "application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}.{form}"'},
-    )
+    return tags
+
+
+def points_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
+    """``GET /api/<name>?run=R&tag=T[&steps=N][&xmin=A][&xmax=B]``: a tag's points in a run (see
+    :mod:`lightboard.serve.plugin`)."""
+    assert plugin.points is not None
+    decode = plugin.points
+
+    async def points(request: Request) -> Response:
+        try:
+            name = arguments.one(request, "run")
+            tag = arguments.one(request, "tag")
+            limit = arguments.whole(request, "steps", None, 1, MAX_STEPS)
+            lo, hi = arguments.span(request)
+        except arguments.BadArgument as bad:
+            return error(400, str(bad))
+        source = source_of(request)
+
+        def compute(logdir: Any) -> tuple[int, bytes]:
+            try:
+                run = logdir.run(name)
+            except KeyError:
+                raise NotFound(f"no run {name!r}") from None
+            if tag not in run.tags().get(plugin.kind, []):
+                raise NotFound(f"run {name!r} has no {plugin.name} tag {tag!r}")
+            listed = source.memo(("points", plugin.name, name, tag), lambda: decode(run, tag))
+            steps = np.fromiter((point["step"] for point in listed), dtype=np.int64, count=len(listed))
+            chosen, total = spread(steps, lo, hi, limit)
+            body = {"run": name, "tag": tag, "total": total, "points": [listed[i] for i in chosen]}
+            return source.generation, json_bytes(body)
+
+        try:
+            generation, body = await source.query(compute)
+        except NotFound as missing:
+            return error(404, str(missing))
+        return Response(body, media_type="application/json", headers={GENERATION_HEADER: str(generation)})
+
+    return points
+
+
+async def unknown_kind(request: Request) -> Response:
+    """Any other ``/api/...`` path: 404 naming the dashboards there are."""
+    names = ", ".join(plugin.name for plugin in PLUGINS if plugin.viewable)
+    return error(404, f"no API route {request.url.path!r}; dashboards with routes: {names}")
 
 
 async def openapi(request: Request) -> Response:
     """``GET /api/openapi.json``: the OpenAPI 3.1 document of this API."""
-    return _json(document())
+    return json_answer(document())
+
+
+def routes() -> list[Route]:
+    """Every API route: the core ones, then each viewable plugin's ``tags``, points and own routes."""
+    listed = [Route("/api/runs", runs), Route("/api/dashboards", dashboards), Route("/api/openapi.json", openapi)]
+    for plugin in PLUGINS:
+        if not plugin.viewable:
+            continue
+        listed.append(Route(f"/api/{plugin.name}/tags", tags_endpoint(plugin)))
+        if plugin.points is not None:
+            listed.append(Route(f"/api/{plugin.name}", points_endpoint(plugin)))
+        listed.extend(Route(path, endpoint) for path, endpoint in plugin.routes)
+    listed.append(Route("/api/{rest:path}", unknown_kind))
+    return listed

@@ -66,14 +66,7 @@ def create_app(
             source.close()
 
     app = Starlette(
-        routes=[
-            Route("/", page),
-            Route("/api/runs", api.runs),
-            Route("/api/scalars/tags", api.scalar_tags),
-            Route("/api/scalars", api.scalars),
-            Route("/api/scalars/download", api.download),
-            Route("/api/openapi.json", api.openapi),
-        ],
+        routes=[Route("/", page), *api.routes()],
         lifespan=lifespan,
     )
     app.state.source = source

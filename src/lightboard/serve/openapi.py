@@ -4,40 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from lightboard import __version__
-
-_ERROR = {"$ref": "#/components/schemas/Error"}
-_NUMBERS = {"type": "array", "items": {"type": ["number", "null"]}}
-
-
-def _query(name: str, description: str, schema: dict[str, Any], required: bool = False) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
-
-
-def _answer(description: str, schema: dict[str, Any], media: str = "application/json") -> dict[str, Any]:
-    return {"description": description, "content": {media: {"schema": schema}}}
-
-
-def _errors(*statuses: int) -> dict[str, Any]:
-    texts = {400: "A missing or bad argument", 404: "No such run or tag"}
-    return {str(status): _answer(texts[status], _ERROR) for status in statuses}
-
-
-_TAG = _query("tag", "The scalar tag.", {"type": "string"}, required=True)
-_RUNS = _query(
-    "run",
-    "A run to include, named as /api/runs lists it with the same `ranks`; repeat for several. Absent: every run "
-    "that has the tag.",
-    {"type": "array", "items": {"type": "string"}},
-)
-_RANKS = _query(
-    "ranks",
-    "The per-rank streams of a distributed run (`<run>/rank-00000`, `<run>/rank-00001`, ... as "
-    "`SummaryWriter(ranks='all')` writes them): `separate`, each a run of its own; `merge`, one entry "
-    "`<run>/rank-*` (`rank-*` for streams directly in the logdir) whose series hold, at each step, the mean "
-    "across the ranks that logged it as `value`, their `min` and `max`, and how many they are (`ranks`).",
-    {"type": "string", "enum": ["separate", "merge"], "default": "separate"},
-)
+from lightboard._version import __version__
+from lightboard.serve import spec
+from lightboard.serve.plugin import Plugin
+from lightboard.serve.plugins import PLUGINS
 
 _SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -79,58 +49,25 @@ _SCHEMAS: dict[str, Any] = {
             "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
         },
     },
-    "ScalarTags": {
-        "type": "object",
-        "required": ["generation", "tags"],
-        "properties": {
-            "generation": {"type": "integer"},
-            "tags": {
+}
+
+_SCHEMAS["Dashboards"] = {
+    "type": "object",
+    "required": ["generation", "dashboards"],
+    "properties": {
+        "generation": {"type": "integer"},
+        "dashboards": {
+            "type": "array",
+            "items": {
                 "type": "object",
-                "description": "Each scalar tag with the runs that have it.",
-                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                "required": ["name", "title", "viewable", "tags"],
+                "properties": {
+                    "name": {"type": "string", "description": "As in `?dashboard=<name>` and `/api/<name>`."},
+                    "title": {"type": "string"},
+                    "viewable": {"type": "boolean", "description": "False: the viewer cannot show this kind yet."},
+                    "tags": {"type": "integer", "description": "How many tags of its kind the logdir has."},
+                },
             },
-        },
-    },
-    "Series": {
-        "type": "object",
-        "description": "One run's points to draw, parallel arrays sorted by the x axis.",
-        "required": ["run", "count", "full", "start_time", "step", "wall_time", "value", "smoothed"],
-        "properties": {
-            "run": {"type": "string"},
-            "count": {"type": "integer", "description": "Points in the whole series."},
-            "full": {"type": "boolean", "description": "True when every point of the range is here."},
-            "start_time": {
-                "type": ["number", "null"],
-                "description": "The series' first wall time; the 'relative' axis is wall_time - start_time.",
-            },
-            "step": {"type": "array", "items": {"type": "integer"}},
-            "wall_time": {"type": "array", "items": {"type": "number"}},
-            "value": {**_NUMBERS, "description": "null where the value is NaN or infinite."},
-            "smoothed": {**_NUMBERS, "description": "The debiased EMA computed on every point of the series."},
-            "merged": {
-                "const": True,
-                "description": "Present on merged rank streams only (`ranks=merge`): `value` is then the mean "
-                "across the ranks that logged the step, and the series has `min`, `max` and `ranks`.",
-            },
-            "min": {**_NUMBERS, "description": "Merged only: the lowest value among the ranks at the step."},
-            "max": {**_NUMBERS, "description": "Merged only: the highest value among the ranks at the step."},
-            "ranks": {
-                "type": "array",
-                "items": {"type": "integer"},
-                "description": "Merged only: how many ranks logged the step.",
-            },
-        },
-        "dependentRequired": {"merged": ["min", "max", "ranks"]},
-    },
-    "Chart": {
-        "type": "object",
-        "required": ["tag", "x", "smoothing", "generation", "series"],
-        "properties": {
-            "tag": {"type": "string"},
-            "x": {"type": "string", "enum": ["step", "relative", "wall"]},
-            "smoothing": {"type": "number"},
-            "generation": {"type": "integer"},
-            "series": {"type": "array", "items": {"$ref": "#/components/schemas/Series"}},
         },
     },
 }
@@ -140,130 +77,83 @@ _PATHS: dict[str, Any] = {
         "get": {
             "summary": "List the runs",
             "operationId": "runs",
-            "parameters": [_RANKS],
+            "parameters": [spec.RANKS],
             "responses": {
-                "200": _answer("The runs, sorted by name", {"$ref": "#/components/schemas/Runs"}),
-                **_errors(400),
+                "200": spec.answer("The runs, sorted by name", {"$ref": "#/components/schemas/Runs"}),
+                **spec.errors(400),
             },
         }
     },
-    "/api/scalars/tags": {
+    "/api/dashboards": {
         "get": {
-            "summary": "List the scalar tags and the runs that have each",
-            "operationId": "scalarTags",
-            "parameters": [_RANKS],
-            "responses": {
-                "200": _answer("Tags, sorted", {"$ref": "#/components/schemas/ScalarTags"}),
-                **_errors(400),
-            },
-        }
-    },
-    "/api/scalars": {
-        "get": {
-            "summary": "One chart's data: a tag's series, downsampled to their exact min/max envelope",
-            "description": (
-                "For each run, the x range is cut into `points` equal buckets and, in each, the points holding "
-                "the minimum and the maximum of the value and of the smoothed value are kept (a spike at any "
-                "step is always there), plus the range's first and last points and, when zoomed, the nearest "
-                "point outside each side. A range of at most 4 x `points` points is returned whole. Smoothing is "
-                "TensorBoard's debiased exponential moving average, computed on every point of the series. A merged "
-                "series (`ranks=merge`) also keeps, in each bucket, the points holding the lowest and highest "
-                "`min` and `max`: the band's extremes are always there too."
-            ),
-            "operationId": "scalars",
-            "parameters": [
-                _TAG,
-                _RUNS,
-                _RANKS,
-                _query(
-                    "x",
-                    "The x axis: step, seconds since the series' first point, or wall time (seconds since the epoch).",
-                    {"type": "string", "enum": ["step", "relative", "wall"], "default": "step"},
-                ),
-                _query(
-                    "smoothing",
-                    "Smoothing weight of the moving average; 0 is none.",
-                    {"type": "number", "minimum": 0, "maximum": 1, "default": 0.6},
-                ),
-                _query("xmin", "Start of the visible x range, in units of x.", {"type": "number"}),
-                _query("xmax", "End of the visible x range, in units of x.", {"type": "number"}),
-                _query(
-                    "points",
-                    "How many x buckets (about the chart's width in pixels).",
-                    {"type": "integer", "minimum": 1, "maximum": 10000, "default": 1000},
-                ),
-                _query(
-                    "format",
-                    "json, or binary: a uint32 little-endian length n, n bytes of the JSON answer whose series "
-                    "carry `length` instead of their columns, zero bytes to a multiple of 8, then per series "
-                    "`length` little-endian float64 each of step, wall_time, value, smoothed, and for a merged "
-                    "series (`merged`) of min, max, ranks (NaN and infinities as they are).",
-                    {"type": "string", "enum": ["json", "binary"], "default": "json"},
-                ),
-            ],
-            "responses": {
-                "200": {
-                    "description": "The chart's series",
-                    "content": {
-                        "application/json": {"schema": {"$ref": "#/components/schemas/Chart"}},
-                        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
-                    },
-                },
-                **_errors(400, 404),
-            },
-        }
-    },
-    "/api/scalars/download": {
-        "get": {
-            "summary": "Every point of a tag's series, as a CSV or JSON file",
-            "description": (
-                "CSV columns run, step, wall_time, value; JSON writes NaN and infinities as strings. When a run "
-                "is merged rank streams (`ranks=merge`), its value is the mean across ranks and the columns min, "
-                "max, ranks follow (a run that is not merged is one rank: min and max are its value)."
-            ),
-            "operationId": "downloadScalars",
-            "parameters": [
-                _TAG,
-                _RUNS,
-                _RANKS,
-                _query("format", "The file format.", {"type": "string", "enum": ["csv", "json"], "default": "csv"}),
-            ],
-            "responses": {
-                "200": {
-                    "description": "The file, as an attachment",
-                    "content": {
-                        "text/csv": {"schema": {"type": "string"}},
-                        "application/json": {
-                            "schema": {
-                                "type": "array",
-                                "items": {
-                                    "type": "object",
-                                    "properties": {
-                                        "run": {"type": "string"},
-                                        "step": {"type": "integer"},
-                                        "wall_time": {"type": "number"},
-                                        "value": {"type": ["number", "string"]},
-                                        "min": {"type": ["number", "string"]},
-                                        "max": {"type": ["number", "string"]},
-                                        "ranks": {"type": "integer"},
-                                    },
-                                },
-                            }
-                        },
-                    },
-                },
-                **_errors(400, 404),
-            },
+            "summary": "List the dashboards, in tab order, with how many tags each has",
+            "operationId": "dashboards",
+            "responses": {"200": spec.answer("The dashboards", {"$ref": "#/components/schemas/Dashboards"})},
         }
     },
     "/api/openapi.json": {
         "get": {
             "summary": "This document",
             "operationId": "openapi",
-            "responses": {"200": _answer("The OpenAPI document", {"type": "object"})},
+            "responses": {"200": spec.answer("The OpenAPI document", {"type": "object"})},
         }
     },
 }
+
+
+def _plugin_paths(plugin: Plugin) -> dict[str, Any]:
+    """The path items of a plugin's routes: its tag listing, its points (when the plugin has them) and its own."""
+    paths: dict[str, Any] = {
+        f"/api/{plugin.name}/tags": {
+            "get": {
+                "summary": f"List the {plugin.title.lower()} tags and the runs that have each",
+                "operationId": f"{plugin.name}Tags",
+                "parameters": [spec.RANKS],
+                "responses": {
+                    "200": {
+                        **spec.answer(
+                            "tag -> runs; the data generation is in the X-Lightboard-Generation header", spec.TAG_RUNS
+                        ),
+                        "headers": {"X-Lightboard-Generation": {"schema": {"type": "integer"}}},
+                    },
+                    **spec.errors(400),
+                },
+            }
+        }
+    }
+    if plugin.points is not None:
+        paths[f"/api/{plugin.name}"] = {
+            "get": {
+                "summary": f"Every logged point of one {plugin.title.lower()} tag in one run",
+                "description": "With `steps`, at most that many points spread evenly over the range (first and "
+                "last kept); `total` counts the points in the range, so that a page can say 'N of M steps shown'.",
+                "operationId": plugin.name,
+                "parameters": [
+                    spec.query("run", "The run, as /api/runs names it.", {"type": "string"}, required=True),
+                    spec.query("tag", "The tag.", {"type": "string"}, required=True),
+                    spec.query("steps", "The most points to answer; absent: all.", {"type": "integer", "minimum": 1}),
+                    spec.XMIN,
+                    spec.XMAX,
+                ],
+                "responses": {
+                    "200": spec.answer(
+                        "The points, in logged order",
+                        {
+                            "type": "object",
+                            "required": ["run", "tag", "total", "points"],
+                            "properties": {
+                                "run": {"type": "string"},
+                                "tag": {"type": "string"},
+                                "total": {"type": "integer", "description": "Points of the tag within the range."},
+                                "points": {"type": "array", "items": plugin.point_schema},
+                            },
+                        },
+                    ),
+                    **spec.errors(400, 404),
+                },
+            }
+        }
+    return {**paths, **plugin.paths}
 
 
 def document() -> dict[str, Any]:
@@ -279,9 +169,9 @@ def document() -> dict[str, Any]:
                 "cookie, or an `Authorization: Bearer` header."
             ),
         },
-        "paths": _PATHS,
+        "paths": {**_PATHS, **{path: item for p in PLUGINS if p.viewable for path, item in _plugin_paths(p).items()}},
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": {**_SCHEMAS, **{name: schema for p in PLUGINS for name, schema in p.schemas.items()}},
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer"},
                 "cookie": {"type": "apiKey", "in": "cookie", "name": "lightboard_token"},

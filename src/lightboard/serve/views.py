@@ -14,6 +14,7 @@ import numpy as np
 
 from lightboard.serve import envelope, merge
 from lightboard.serve.merge import BAND, Entry, Merged
+from lightboard.serve.plugin import NotFound
 from lightboard.serve.smoothing import smooth
 
 COLUMNS = ("step", "wall_time", "value", "smoothed")
@@ -23,10 +24,6 @@ X_AXES = ("step", "relative", "wall")
 """The x axes of a scalar chart: the step, seconds since the series' first point, or the wall time."""
 ENVELOPE = ("value", "smoothed", "min", "max")
 """The columns whose lowest and highest point in each x bucket a downsampled series keeps (those it has)."""
-
-
-class NotFound(LookupError):
-    """A run or tag the logdir does not have (the API answers 404 with the message)."""
 
 
 def runs(entries: list[Entry]) -> list[dict[str, Any]]:

@@ -9,12 +9,12 @@ import numpy as np
 import pandas
 import pytest
 
-from lightboard.cli import writers
+from lightboard import tables
 
 NAMES = ["plain", 'comma, "quote"', "new\nline", "üñíçødé ✓", "100%"]
 
 
-def _table(rows: int) -> writers.Table:
+def _table(rows: int) -> tables.Table:
     rng = np.random.default_rng(5)
     values = rng.standard_normal(rows)
     values[::97] = np.nan
@@ -31,7 +31,7 @@ def _table(rows: int) -> writers.Table:
     }
 
 
-def _frame(table: writers.Table) -> pandas.DataFrame:
+def _frame(table: tables.Table) -> pandas.DataFrame:
     return pandas.DataFrame(
         {
             name: np.asarray(column[1], dtype=object)[column[0]] if isinstance(column, tuple) else column
@@ -46,10 +46,10 @@ def _same(found: pandas.DataFrame, expected: pandas.DataFrame) -> None:
         np.testing.assert_array_equal(found[name].to_numpy(), expected[name].to_numpy(), strict=True, err_msg=name)
 
 
-ROWS = writers.CHUNK * 2 + 123  # three chunks for the pure-Python writers
+ROWS = tables.CHUNK * 2 + 123  # three chunks for the pure-Python writers
 
 
-@pytest.mark.parametrize("write", [writers.write_csv, writers.write_csv_python])
+@pytest.mark.parametrize("write", [tables.write_csv, tables.write_csv_python])
 def test_csv_reads_back_exactly(write) -> None:
     table = _table(ROWS)
     stream = io.BytesIO()
@@ -63,17 +63,17 @@ def test_csv_reads_back_exactly(write) -> None:
 
 def test_csv_header_quotes_names_that_need_it() -> None:
     stream = io.BytesIO()
-    writers.write_csv_python({"run": np.zeros(1, np.int64), 'a,"b"': np.ones(1)}, stream)
+    tables.write_csv_python({"run": np.zeros(1, np.int64), 'a,"b"': np.ones(1)}, stream)
     assert stream.getvalue() == b'run,"a,""b"""\n0,1.0\n'
 
 
-JSON_WRITERS = [writers.write_json, writers.write_json_python]
+JSON_WRITERS = [tables.write_json, tables.write_json_python]
 
 
 @pytest.mark.parametrize("write", JSON_WRITERS)
 @pytest.mark.parametrize("lines", [False, True])
 def test_json_reads_back_exactly(write, lines: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(writers, "ARROW_CHUNK", writers.CHUNK)  # several chunks for pyarrow too
+    monkeypatch.setattr(tables, "ARROW_CHUNK", tables.CHUNK)  # several chunks for pyarrow too
     table = _table(ROWS)
     stream = io.BytesIO()
     write(table, stream, lines=lines)
@@ -105,7 +105,7 @@ def test_parquet_keeps_text_dictionary_encoded() -> None:
     pyarrow = pytest.importorskip("pyarrow")
     table = _table(1000)
     stream = io.BytesIO()
-    writers.write(table, "parquet", stream)
+    tables.write(table, "parquet", stream)
     read = pytest.importorskip("pyarrow.parquet").read_table(io.BytesIO(stream.getvalue()))
     assert pyarrow.types.is_dictionary(read.schema.field("run").type)
     _same(read.to_pandas().astype({"run": object, "tag": object}), _frame(table))
