@@ -11,11 +11,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 const outdir = join(here, "..", "src", "lightboard", "serve", "static");
 
 const { outputFiles } = await build({
-  // Two entries with the same name: app.js from the TypeScript, app.css from style.css (which @imports uPlot's CSS).
-  entryPoints: [
-    { in: join(here, "src", "main.ts"), out: "app" },
-    { in: join(here, "src", "style.css"), out: "app" },
-  ],
+  // One entry: app.js from the TypeScript, and app.css from the stylesheets it imports (style.css, which
+  // @imports uPlot's, then each dashboard's own).
+  entryPoints: [{ in: join(here, "src", "main.ts"), out: "app" }],
   outdir,
   write: false,
   bundle: true,

@@ -1,15 +1,34 @@
-// Live updates: polls /api/runs every 2 s, and the tag listing whenever the server's data generation moves or
-// the way rank streams are shown changes. While the server can't be reached, a banner says so and polling goes on.
+// Live updates: polls /api/runs every 2 s; whenever the server's data generation moves, the way rank streams are
+// listed changes or another dashboard is shown, also the dashboard list and the shown dashboard's tags. While
+// the server can't be reached, a banner says so and polling goes on.
 
-import { ApiError, fetchRuns, fetchTags, type RanksMode, type RunsResponse, type TagsResponse } from "./api";
+import {
+  ApiError,
+  fetchDashboards,
+  fetchRuns,
+  fetchTags,
+  type DashboardsResponse,
+  type RanksMode,
+  type RunsResponse,
+  type TagsResponse,
+} from "./api";
 
 const INTERVAL_MS = 2000;
+
+/** What one poll brings: the runs, the dashboards, and the tags of `kind` (null: that kind has no tag route). */
+export interface Update {
+  runs: RunsResponse;
+  dashboards: DashboardsResponse;
+  kind: string | null;
+  tags: TagsResponse | null;
+}
 
 export class Poller {
   /** Generation of the data last handed to `onData`; -1 before the first. */
   generation = -1;
   /** The `ranks` the data last handed to `onData` was listed with: run names follow it. */
   ranks: RanksMode;
+  private kindShown: string | null = null;
   private failing = false;
   /** The server's last read failure, from the latest /api/runs. */
   private readError: string | null = null;
@@ -19,13 +38,14 @@ export class Poller {
   private again = false;
 
   /**
-   * `onData` runs on the first answer, whenever new data was read or `mode()` changed, and after the server
-   * comes back; `mode()` says how rank streams should be listed.
+   * `onData` runs on the first answer, whenever new data was read, `mode()` or `kind()` changed, and after the
+   * server comes back; `mode()` says how rank streams should be listed, `kind()` whose tags to fetch (null: none).
    */
   constructor(
     private readonly banner: HTMLElement,
     private readonly mode: () => RanksMode,
-    private readonly onData: (runs: RunsResponse, tags: TagsResponse) => void,
+    private readonly kind: () => string | null,
+    private readonly onData: (update: Update) => void,
   ) {
     this.ranks = mode();
   }
@@ -34,7 +54,7 @@ export class Poller {
     void this.tick();
   }
 
-  /** Polls now rather than at the next tick (e.g. `mode()` changed). */
+  /** Polls now rather than at the next tick (e.g. `mode()` or `kind()` changed). */
   poll(): void {
     if (this.running) {
       this.again = true;
@@ -47,16 +67,21 @@ export class Poller {
   private async tick(): Promise<void> {
     this.running = true;
     const ranks = this.mode();
+    const kind = this.kind();
+    const tagsOf = () => (kind === null ? Promise.resolve(null) : fetchTags(kind, ranks));
     try {
-      if (this.generation < 0 || this.failing || ranks !== this.ranks) {
-        // Nothing shown yet (or maybe stale, or listed otherwise): ask for both at once rather than one after the other.
-        const [runs, tags] = await Promise.all([fetchRuns(ranks), fetchTags("scalars", ranks)]);
+      if (this.generation < 0 || this.failing || ranks !== this.ranks || kind !== this.kindShown) {
+        // Nothing shown yet (or maybe stale, or listed otherwise): ask for everything at once.
+        const [runs, dashboards, tags] = await Promise.all([fetchRuns(ranks), fetchDashboards(), tagsOf()]);
         this.readError = runs.error;
-        this.show(runs, tags, ranks);
+        this.show({ runs, dashboards, kind, tags }, ranks);
       } else {
         const runs = await fetchRuns(ranks);
         this.readError = runs.error;
-        if (runs.generation !== this.generation) this.show(runs, await fetchTags("scalars", ranks), ranks);
+        if (runs.generation !== this.generation) {
+          const [dashboards, tags] = await Promise.all([fetchDashboards(), tagsOf()]);
+          this.show({ runs, dashboards, kind, tags }, ranks);
+        }
       }
       this.failing = false;
       this.banner.hidden = this.readError === null;
@@ -75,11 +100,14 @@ export class Poller {
     this.timer = window.setTimeout(() => void this.tick(), delay);
   }
 
-  /** Hands over `runs` and `tags`, listed with `ranks`; when they were read at different generations, the
-   * older one counts, so that the next tick fetches the tags again. */
-  private show(runs: RunsResponse, tags: TagsResponse, ranks: RanksMode): void {
-    this.generation = Math.min(runs.generation, tags.generation);
+  /** Hands over an update listed with `ranks`; when its parts were read at different generations, the oldest
+   * counts, so that the next tick fetches them again. */
+  private show(update: Update, ranks: RanksMode): void {
+    const generations = [update.runs.generation, update.dashboards.generation];
+    if (update.tags) generations.push(update.tags.generation);
+    this.generation = Math.min(...generations);
     this.ranks = ranks;
-    this.onData(runs, tags);
+    this.kindShown = update.kind;
+    this.onData(update);
   }
 }

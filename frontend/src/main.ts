@@ -1,10 +1,14 @@
-// Entry point: wires the settings, run list, dashboard and live polling together.
+// Entry point: the shared run list, settings, tabs and live polling, and the dashboard shown (made when first
+// shown, from the table in dashboards/registry.ts).
 
-import type { Hooks } from "./chart";
+import "./style.css";
+import type { DashboardInfo } from "./api";
 import { assignColors } from "./colors";
-import { Dashboard } from "./dashboard";
-import { byId } from "./dom";
-import { Poller } from "./live";
+import { DASHBOARDS } from "./dashboards/registry";
+import type { Dashboard, DashboardContext, Hooks } from "./dashboards/types";
+import { byId, element } from "./dom";
+import { Poller, type Update } from "./live";
+import { Tabs } from "./nav";
 import { RunList } from "./runlist";
 import { bindControls, compileFilter, ranksMode, settingsFromUrl, writeUrl, type SettingKey } from "./settings";
 
@@ -14,64 +18,114 @@ declare global {
   }
 }
 
-const hooks: Hooks = { charts: new Map(), drawnAt: new Map(), ready: false };
+const hooks: Hooks = { charts: new Map(), drawnAt: new Map(), ready: false, dashboard: "" };
 window.lightboard = hooks;
 
 const settings = settingsFromUrl();
 writeUrl(settings); // normalises the address bar and drops a `token` the server already turned into a cookie
 
-const runList = new RunList(byId("runs"), byId("runs-count"), () => dashboard.refreshAll());
-const poller = new Poller(byId("banner"), () => ranksMode(settings), (runs, tags) => {
+const main = byId("main");
+const content = byId("dashboards");
+const made = new Map<string, Dashboard>();
+let listed: DashboardInfo[] = [];
+let logdir = "";
+let tagFilter = compileFilter(settings.tagFilter);
+/** Shown in place of a dashboard the page cannot show (yet). */
+const unavailable = element("div", "unavailable");
+content.append(unavailable);
+
+const runList = new RunList(byId("runs"), byId("runs-count"), () => active()?.refreshAll());
+const ctx: DashboardContext = {
+  settings,
+  hooks,
+  generation: () => poller.generation,
+  ranks: () => poller.ranks,
+  selectedAmong: (runs) => runList.selectedAmong(runs),
+  isSelected: (run) => runList.isSelected(run),
+  scroller: main,
+};
+
+/** The dashboard shown, made on first use; undefined for one the page cannot show. */
+function active(): Dashboard | undefined {
+  const name = settings.dashboard;
+  const module = DASHBOARDS[name];
+  if (!module) return undefined;
+  let dashboard = made.get(name);
+  if (!dashboard) {
+    dashboard = module.create(ctx);
+    made.set(name, dashboard);
+    content.append(dashboard.el);
+    dashboard.setTagFilter(tagFilter);
+  }
+  return dashboard;
+}
+
+/** Shows dashboard `name`: its element and controls, the others hidden; its tags come with the next poll. */
+function show(name: string): void {
+  settings.dashboard = name;
+  hooks.dashboard = name;
+  writeUrl(settings);
+  const shown = active();
+  for (const [other, dashboard] of made) {
+    dashboard.el.hidden = other !== name;
+    if (dashboard.controls) dashboard.controls.hidden = other !== name;
+  }
+  unavailable.hidden = shown !== undefined;
+  if (!shown) {
+    const info = listed.find((d) => d.name === name);
+    unavailable.textContent = info
+      ? `lightboard cannot show ${info.title.toLowerCase()} yet: this logdir has ${info.tags} such tag${info.tags === 1 ? "" : "s"}. ` +
+        `TensorBoard shows them: tensorboard --logdir ${logdir}`
+      : `There is no dashboard “${name}”.`;
+  }
+  tabs.update(listed, name);
+  shown?.shown?.();
+  poller.poll();
+}
+
+const tabs = new Tabs(byId("tabs"), show);
+const poller = new Poller(byId("banner"), () => ranksMode(settings), () => (DASHBOARDS[settings.dashboard] ? settings.dashboard : null), (update: Update) => {
+  const { runs, dashboards } = update;
+  logdir = runs.logdir;
   // Marks keep the path left-to-right inside the right-to-left box that ellipsizes its start.
   byId("logdir").textContent = `\u200e${runs.logdir}\u200e`;
   byId("logdir").title = runs.logdir;
   byId("merge-ranks-row").hidden = runs.rank_groups === 0;
   assignColors(runs.logdir, runs.runs.map((run) => run.name));
   runList.update(runs.runs);
-  dashboard.setTags(tags.tags, runs.logdir);
+  listed = dashboards.dashboards;
+  if (!settings.dashboard) {
+    show(listed.find((d) => d.tags > 0 && DASHBOARDS[d.name])?.name ?? "scalars");
+    return; // show() polled again for that dashboard's tags
+  }
+  tabs.update(listed, settings.dashboard);
+  if (update.tags && update.kind === settings.dashboard) active()?.setTags(update.tags.tags, runs.logdir);
+  if (!DASHBOARDS[settings.dashboard]) show(settings.dashboard); // its message names the tag count
   hooks.ready = true;
-  dashboard.refreshAll();
-});
-const dashboard = new Dashboard(byId("groups"), byId("main"), byId("notice"), {
-  settings,
-  hooks,
-  generation: () => poller.generation,
-  ranks: () => poller.ranks,
-  selectedAmong: (runs) => runList.selectedAmong(runs),
+  active()?.refreshAll();
 });
 
 runList.setFilter(compileFilter(settings.runFilter));
-dashboard.setTagFilter(compileFilter(settings.tagFilter));
 
 bindControls(settings, (key: SettingKey) => {
   switch (key) {
-    case "smoothing":
-      dashboard.refreshAll();
-      break;
-    case "x":
-      dashboard.resetZoomAll();
-      dashboard.refreshAll();
-      break;
-    case "logY":
-    case "ignoreOutliers":
-      dashboard.restyleAll();
-      break;
     case "runFilter":
       runList.setFilter(compileFilter(settings.runFilter));
-      dashboard.refreshAll();
+      active()?.refreshAll();
       break;
     case "tagFilter":
-      dashboard.setTagFilter(compileFilter(settings.tagFilter));
+      tagFilter = compileFilter(settings.tagFilter);
+      for (const dashboard of made.values()) dashboard.setTagFilter(tagFilter);
       break;
     case "mergeRanks":
       poller.poll(); // new run names: the charts follow once they are listed
       break;
+    default:
+      active()?.settingChanged?.(key);
   }
 });
 byId("runs-all").addEventListener("click", () => runList.setAllVisible(true));
 byId("runs-none").addEventListener("click", () => runList.setAllVisible(false));
 
-// The plots draw with colours read from CSS: rebuild them when the system theme flips.
-matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => dashboard.restyleAll());
-
-poller.start();
+if (settings.dashboard) show(settings.dashboard); // which polls
+else poller.start();

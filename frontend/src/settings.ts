@@ -1,8 +1,10 @@
 // Dashboard settings: read from and written back to the query string, edited through the sidebar controls.
 
-import type { RanksMode, XAxis } from "./api";
+import type { RanksMode } from "./api";
 import { debounce } from "./debounce";
 import { byId } from "./dom";
+
+export type XAxis = "step" | "relative" | "wall";
 
 export interface Settings {
   /** EMA weight in [0, 1), applied server-side. */
@@ -12,6 +14,8 @@ export interface Settings {
   ignoreOutliers: boolean;
   /** Each distributed run's rank streams drawn as one run: their mean and min–max band (the default). */
   mergeRanks: boolean;
+  /** The dashboard shown (`?dashboard=<name>`; "" until the page picks the first with data). */
+  dashboard: string;
   /** Case-insensitive regex sources ("" = everything); always valid. */
   runFilter: string;
   tagFilter: string;
@@ -57,6 +61,7 @@ export function settingsFromUrl(): Settings {
     logY: q.get("logy") === "1",
     ignoreOutliers: q.get("outliers") === "1",
     mergeRanks: q.get("ranks") !== "separate",
+    dashboard: /^[a-z_]+$/.test(q.get("dashboard") ?? "") ? (q.get("dashboard") as string) : "",
     runFilter: regex("runs"),
     tagFilter: regex("tags"),
   };
@@ -65,6 +70,7 @@ export function settingsFromUrl(): Settings {
 /** Mirrors the settings into the address bar (defaults left out). Anything else, a `token` included, is dropped. */
 export function writeUrl(s: Settings): void {
   const q = new URLSearchParams();
+  if (s.dashboard) q.set("dashboard", s.dashboard);
   if (s.runFilter) q.set("runs", s.runFilter);
   if (s.tagFilter) q.set("tags", s.tagFilter);
   if (s.smoothing !== DEFAULT_SMOOTHING) q.set("smoothing", String(s.smoothing));

@@ -121,7 +121,7 @@ def test_smoothing_slider_redraws_with_values_smoothed_on_all_points(page, url: 
     beta = next(series for series in chart_response(page, "loss/train")["series"] if series["run"] == "beta")
     expected = smooth(full, 0.95)[beta["step"]]
     np.testing.assert_allclose(beta["smoothed"], expected, rtol=1e-12)
-    assert page.url.endswith("?smoothing=0.95")
+    assert page.url.endswith("?dashboard=scalars&smoothing=0.95")
 
 
 def test_regex_filters_runs_and_tags(page, url: str) -> None:
@@ -134,7 +134,7 @@ def test_regex_filters_runs_and_tags(page, url: str) -> None:
 
     page.locator("#tag-filter").fill("val$")
     page.wait_for_function(
-        "() => document.querySelector('.chart[data-tag=\"loss/train\"]').offsetParent === null", timeout=WAIT_MS
+        "() => document.querySelector('.chart[data-tag=\"loss/train\"]')?.offsetParent == null", timeout=WAIT_MS
     )
     shown = "charts => charts.filter(chart => chart.offsetParent).map(chart => chart.dataset.tag)"
     visible = page.locator(".chart").evaluate_all(shown)

@@ -4,7 +4,7 @@
 
 import uPlot from "uplot";
 import type { ScalarsResponse } from "./api";
-import { runColor } from "./colors";
+import { runColor } from "../../colors";
 
 /** One run's points as drawn, kept for the tooltip. */
 export interface RunLine {

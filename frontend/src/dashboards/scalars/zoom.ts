@@ -4,7 +4,7 @@
 // Each only sets the x scale; the chart notices through uPlot's setScale hook and fetches the detail.
 
 import type uPlot from "uplot";
-import { element } from "./dom";
+import { element } from "../../dom";
 
 export interface ZoomOptions {
   /** True when a plain wheel should zoom (no page to scroll, e.g. an expanded chart). */

@@ -1,8 +1,8 @@
 // Scales and axes of a chart: x as steps, relative time or wall-clock dates; y linear or log.
 
 import uPlot from "uplot";
-import type { XAxis } from "./api";
-import { DURATION_INCREMENTS, formatDuration, formatStepTick, formatValue } from "./format";
+import type { XAxis } from "../../settings";
+import { DURATION_INCREMENTS, formatDuration, formatStepTick, formatValue } from "../../format";
 
 /** Canvas colours, read from the page's CSS variables so the charts follow the light/dark theme. */
 export interface Theme {

@@ -3,8 +3,8 @@
 // all the run's points, gaps included, so a NaN or ±inf point shows its value.
 
 import type uPlot from "uplot";
-import { element } from "./dom";
-import { formatDate, formatDuration, formatStep, formatValue } from "./format";
+import { element } from "../../dom";
+import { formatDate, formatDuration, formatStep, formatValue } from "../../format";
 import type { RunLine } from "./series";
 
 // One element for the whole page (only one chart is hovered at a time), fixed-positioned so card edges never

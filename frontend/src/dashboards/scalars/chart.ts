@@ -1,36 +1,20 @@
 // One chart card: its DOM, its data (fetched from /api/scalars), its uPlot plot, zoom state and test hooks.
 
 import uPlot from "uplot";
-import { downloadUrl, fetchScalars, type RanksMode, type ScalarsResponse } from "./api";
+import { downloadUrl, fetchScalars, type ScalarsResponse } from "./api";
 import { currentTheme, scalesAndAxes, type Theme } from "./axes";
-import { withAlpha } from "./colors";
-import { debounce } from "./debounce";
-import { element } from "./dom";
+import { withAlpha } from "../../colors";
+import { debounce } from "../../debounce";
+import { element } from "../../dom";
 import { outlierRange, toPlotData, type RunLine } from "./series";
-import type { Settings } from "./settings";
+import type { DashboardContext } from "../types";
 import { tooltipPlugin } from "./tooltip";
 import { zoomPlugin } from "./zoom";
 
 type Range = { min: number; max: number };
 
-/** `window.lightboard`: what browser tests and the benchmark read. */
-export interface Hooks {
-  charts: Map<string, { plot: uPlot; response: ScalarsResponse }>;
-  drawnAt: Map<string, number>;
-  ready: boolean;
-}
-
 /** What a chart needs from the dashboard. */
-export interface ChartContext {
-  settings: Settings;
-  hooks: Hooks;
-  /** Generation of the latest data the server reported: a newer one than a chart's data means refetch. */
-  generation(): number;
-  /** How rank streams are listed in the run names the chart has (`runs`): the API must be asked the same. */
-  ranks(): RanksMode;
-  /** The selected runs among a tag's runs, or null for all of them. */
-  selectedAmong(runs: readonly string[]): string[] | null;
-}
+export type ChartContext = Pick<DashboardContext, "settings" | "hooks" | "generation" | "ranks" | "selectedAmong">;
 
 type State = "empty" | "loading" | "drawn" | "error";
 
