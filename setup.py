@@ -1,9 +1,8 @@
 """Build of lightboard's optional C extensions and of the viewer's web page; the rest is in pyproject.toml.
 
 The extensions speed up the writer thread (its framing loop; the pixel rule and PNG encoding of
-images), the reader (its scan of records and events into scalar columns) and the viewer (smoothing and
-min/max envelopes). They are
-optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
+images), histograms (their bucket counts), the reader (its scan of records and events into scalar columns)
+and the viewer (smoothing and min/max envelopes). They are optional: if one cannot be built (no compiler, no zlib headers), lightboard installs and runs on its
 pure-Python twin, which is tested too.
 
 The viewer's page (``frontend/``, TypeScript and uPlot from the npm registry) is bundled into
@@ -55,6 +54,12 @@ setup(
         Extension(
             "lightboard.serve._series",
             sources=["src/lightboard/serve/_series.c"],
+            optional=True,
+            extra_compile_args=["-O3"],
+        ),
+        Extension(
+            "lightboard.summaries._histogram",
+            sources=["src/lightboard/summaries/_histogram.c"],
             optional=True,
             extra_compile_args=["-O3"],
         ),

@@ -4,13 +4,15 @@ Bucket ``i`` spans ``(bucket_limit[i-1], bucket_limit[i]]``; empty buckets at bo
 keeping one empty bucket on the left so that the leftmost edge survives (TensorBoard stores only
 right edges).
 
-``add_histogram`` is a hot path (weights every few steps), so :class:`Histogram` bins with a sort in
-the input's own precision and serializes the event by hand; tests prove the bytes identical to
-tensorboardX's ``make_histogram`` through the protobuf library.
+``add_histogram`` is a hot path (weights every few steps), so :class:`Histogram` counts explicit edges
+in one pass without sorting (:func:`count_python`, or its C twin ``_histogram.count``) and serializes the
+event by hand; tests prove the bytes identical to tensorboardX's ``make_histogram`` through the protobuf
+library, and to the sort-based binning this replaced.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from lightboard.events.wire import double_field, length_delimited, summary_event
+from lightboard.optional import extension
 from lightboard.proto.summary_pb2 import HistogramProto, Summary
 from lightboard.summaries.tensor_proto import to_array
 
@@ -69,35 +72,110 @@ def explicit_edges(bins: Any) -> np.ndarray | None:
     return edges
 
 
+_native = extension("lightboard.summaries._histogram")  # C: the counting loop
+TABLE_BITS = 16
+"""Bits of a value's ordered key that index the bin table of TensorBoard's default edges (sign, exponent and
+4 mantissa bits: 16 slices per power of two, each holding at most one of those edges, 1.1 apart)."""
+
+
+def ordered_keys(values: np.ndarray) -> np.ndarray:
+    """int64 keys in the order of the float64 ``values`` (NaN aside; ``-0.0`` just below ``+0.0``)."""
+    keys = values.view(np.int64)
+    return keys ^ ((keys >> 63) & 0x7FFF_FFFF_FFFF_FFFF)
+
+
+@lru_cache(maxsize=1)
+def tensorflow_table() -> np.ndarray:
+    """The bin table of :func:`tensorflow_bins`, indexed by the top :data:`TABLE_BITS` of a double's key.
+
+    Entry ``s`` is the bin (largest ``i`` with ``edges[i] <= x``, -1 if none) of the least double ``x`` whose
+    key's slot is ``s``: every other double of that slot is in that bin or the next one.
+
+    Raises:
+        RuntimeError: if some slot held more than one edge (it cannot: the edges are 1.1 apart).
+    """
+    half = 1 << (TABLE_BITS - 1)
+    low_keys = np.arange(-half, half, dtype=np.int64) << (64 - TABLE_BITS)
+    keys = ordered_keys(tensorflow_bins())  # increasing, as the edges
+    table = (keys.searchsorted(low_keys, "right") - 1).astype(np.int32)
+    if np.diff(np.append(table, len(keys) - 1)).max() > 1:
+        raise RuntimeError("a slot of the histogram bin table holds more than one edge")
+    table.setflags(write=False)
+    return table
+
+
+def count_python(
+    values: np.ndarray, edges: np.ndarray, table: np.ndarray | None, shift: int, counts: np.ndarray
+) -> tuple[int, int, float, float, bool]:
+    """Count ``values`` into the bins of ``edges`` as ``numpy.histogram`` does, without sorting.
+
+    The pure-Python twin of the C ``_histogram.count`` (``LIGHTBOARD_PURE_PYTHON=1`` forces it). ``values``
+    (float32 or float64) are compared as float64; bin ``i`` counts ``edges[i] <= value < edges[i + 1]``, the
+    last one also ``value == edges[-1]``. ``counts`` (int64, zeros, one more than the edges) receives bin ``i``
+    at ``i + 1``; ``counts[0]`` and ``counts[-1]`` the values below and above the edges, and NaN.
+
+    A value's bin is the largest ``i`` with ``edges[i] <= value``: a bisection of all edges when ``table``
+    is None, else ``table[slot]`` (``slot``: the top ``64 - shift`` bits of its :func:`ordered_keys`, offset
+    to start at 0) or the next bin, as one comparison with the next edge tells (:func:`tensorflow_table`).
+
+    Returns:
+        ``(first_bin, last_bin, minimum, maximum, nan)``: the first and last non-empty bin (-1, -1 if all are
+        empty), the least and greatest value other than NaN (``inf``, ``-inf`` if none), whether any is NaN.
+    """
+    wide = values.astype(np.float64, copy=False)
+    last = len(edges) - 1
+    if table is None:
+        bins = edges.searchsorted(wide, "right") - 1
+    else:
+        bins = table[(ordered_keys(wide) >> shift) + (1 << (63 - shift))].astype(np.int64)
+        padded = np.append(edges, np.nan)  # NaN: no value is at or above it
+        with np.errstate(invalid="ignore"):
+            bins += padded[bins + 1] <= wide
+    bins[(bins == last) & (wide == edges[last])] = last - 1  # the last bin is closed on the right
+    counts += np.bincount(bins + 1, minlength=last + 2)
+    filled = counts[1:-1].nonzero()[0]
+    first_bin, last_bin = (int(filled[0]), int(filled[-1])) if filled.size else (-1, -1)
+    nan = np.isnan(wide)
+    numbers = wide[~nan]
+    minimum, maximum = (float(numbers.min()), float(numbers.max())) if numbers.size else (np.inf, -np.inf)
+    return first_bin, last_bin, minimum, maximum, bool(nan.any())
+
+
+_count = count_python if _native is None else _native.count
+
 Extremes = tuple[float, float] | None
+
+
+def _trimmed(counts: np.ndarray) -> tuple[int, np.ndarray]:
+    """``(first, window)``: the bins from the first to the last non-empty one, the first being bin ``first``."""
+    filled = counts.nonzero()[0]
+    if not filled.size:
+        return 0, counts[:0]
+    return int(filled[0]), counts[filled[0] : filled[-1] + 1]
 
 
 def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray, Extremes]:
     """``numpy.histogram(values.astype(float), bins)`` as ``(first, counts, edges, extremes)``.
 
-    ``counts[i]`` is bin ``first + i``; ``extremes`` is ``(values.min(), values.max())`` when the sort
-    already tells them, else None. For explicit edges only the window of bins between the smallest and
-    the largest value is counted (every other bin is empty), sorting in the input's own precision:
-    float32 to float64 is exact, so the order is that of the float64 copies, and counts come out as
-    numpy's non-uniform-bins path finds them.
+    ``counts`` are the bins from the first to the last non-empty one, the first being bin ``first`` of
+    ``edges``; ``extremes`` is ``(values.min(), values.max())`` when the count tells them, else None. Explicit
+    edges are counted in one pass (:func:`count_python`), every value compared as its float64 copy.
     """
     edges = explicit_edges(bins)
     if edges is None:
         counts, edges = np.histogram(values.astype(np.float64), bins=bins)
-        return 0, counts, edges, None
-    ordered = np.sort(values).astype(np.float64, copy=False)
-    low, high = float(ordered[0]), float(ordered[-1])
-    if high != high:  # NaN sorts last; numpy's min and max are NaN then
-        extremes: Extremes = (high, high)
+        return *_trimmed(counts), edges, None
+    table = tensorflow_table() if edges is tensorflow_bins() else None
+    values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
+    counts = np.zeros(len(edges) + 1, np.int64)
+    first, last, low, high, nan = _count(values, edges, table, 64 - TABLE_BITS, counts)
+    if nan:  # numpy's min and max are a NaN then: the one NaN (its sort left it last, of any NaN, on SIMD CPUs)
+        extremes: Extremes = (math.nan, math.nan)
     else:  # the sign numpy gives a zero minimum or maximum is its own business: ask it
         extremes = None if low == 0.0 or high == 0.0 else (low, high)
-    last = len(edges) - 1
-    first = max(int(edges.searchsorted(ordered[0], "right")) - 1, 0)
-    stop = min(int(edges.searchsorted(ordered[-1], "right")), last)  # NaN sorts last: then every edge
-    cumulative = ordered.searchsorted(edges[first : stop + 1], "left")
-    if stop == last:  # the last bin is closed on the right
-        cumulative[-1] = ordered.searchsorted(edges[last], "right")
-    return first, cumulative[1:] - cumulative[:-1], edges, extremes
+    if first < 0:
+        return 0, counts[:0], edges, extremes
+    return first, counts[first + 1 : last + 2], edges, extremes
 
 
 @dataclass
@@ -117,7 +195,8 @@ class Histogram:
         """Bin the non-empty vector ``values`` (float32 or float64) with numpy ``bins``, as tensorboardX does.
 
         Values that fall within no bin (NaN, or beyond the edges) count in ``num``, ``min`` and ``max``
-        only; if no value falls within the edges, the histogram has no buckets (tensorboardX raises).
+        only (``min`` and ``max`` are then NaN, of the one bit pattern ``0x7ff8...``, whatever NaNs were logged);
+        if no value falls within the edges, the histogram has no buckets (tensorboardX raises).
 
         Raises:
             ValueError: if numpy cannot choose edges for the values (e.g. ``"auto"`` with NaN).
@@ -126,15 +205,14 @@ class Histogram:
         if max_bins is not None and len(edges) - 1 > max_bins:
             full = np.zeros(len(edges) - 1, dtype=counts.dtype)
             full[first : first + len(counts)] = counts
-            first, (counts, edges) = 0, _merge(full, edges, max_bins)
+            merged, edges = _merge(full, edges, max_bins)
+            first, counts = _trimmed(merged)
         # Keep the bins from the first to the last non-empty one, plus the (empty) bin before them:
         # TensorBoard stores right edges only, so that bin's right edge is the histogram's left edge.
-        nonzero = counts.nonzero()[0]
-        if nonzero.size:
-            start, end = first + int(nonzero[0]), first + int(nonzero[-1]) + 1
-            kept = np.zeros(end - start + 1)
-            kept[1:] = counts[nonzero[0] : nonzero[-1] + 1]
-            limits = edges[start : end + 1]
+        if counts.size:
+            kept = np.zeros(len(counts) + 1)
+            kept[1:] = counts
+            limits = edges[first : first + len(counts) + 1]
         else:
             kept = limits = np.empty(0)
         wide = values.astype(np.float64, copy=False)
