@@ -192,7 +192,7 @@ RAW = {  # add_histogram_raw: empty buckets at both ends and inside
 def write_logdir(root: str) -> Logged:
     """Log everything with lightboard (run ``train``) and the histograms and text also with tensorboardX."""
     logged = Logged(root)
-    with SummaryWriter(os.path.join(root, RUN), flush_secs=1) as writer:
+    with SummaryWriter(os.path.join(root, RUN), flush_secs=1, alerts=False) as writer:  # as tensorboardX: no alerts
         for step in range(N_STEPS):
             value = math.cos(step / 7) * math.exp(-step / 100)
             writer.add_scalar("loss", value, step, walltime=wall(step))

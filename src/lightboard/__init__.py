@@ -12,11 +12,12 @@ from typing import TYPE_CHECKING, Any
 from lightboard._version import __version__
 
 __all__ = [
-    "DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "Logdir", "SummaryWriter", "__version__",
-    "read",
+    "DummyFileWriter", "EventWriteError", "FileWriter", "GlobalSummaryWriter", "Logdir", "SummaryWriter",
+    "TrainingAlert", "TrainingAlertWarning", "__version__", "read",
 ]
 
 if TYPE_CHECKING:
+    from lightboard.alerts import TrainingAlert, TrainingAlertWarning
     from lightboard.events.file import EventWriteError
     from lightboard.file_writer import DummyFileWriter, FileWriter
     from lightboard.global_writer import GlobalSummaryWriter
@@ -31,6 +32,8 @@ _LAZY = {
     "GlobalSummaryWriter": "lightboard.global_writer",
     "read": "lightboard.reader",
     "Logdir": "lightboard.reader",
+    "TrainingAlert": "lightboard.alerts",
+    "TrainingAlertWarning": "lightboard.alerts",
 }
 
 

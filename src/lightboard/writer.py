@@ -113,6 +113,17 @@ class SummaryWriter(
             background, so logging never waits for the store (``flush``/``close`` do, and raise
             ``EventWriteError`` when it keeps failing).
         comet_config: accepted for tensorboardX compatibility; Comet logging is not supported.
+        alerts: ``True`` (default): the first NaN or ±inf value of each scalar tag is an alert; a list of rules
+            from :mod:`lightboard.alerts` (``Diverged``, ``Plateau``, ``Threshold``, ``Stalled``, ``NonFinite``)
+            adds them to that check; ``False``: no checks, no alert events (tensorboardX's behaviour). An alert
+            is recorded in the run as a text summary under the tag ``lightboard/alerts`` (TensorBoard's text
+            dashboard shows it; :meth:`lightboard.reader.Run.alerts` reads it back), then ``on_alert`` runs.
+        on_alert: what an alert does, or a list of these: ``"warn"`` (default: a
+            :class:`lightboard.TrainingAlertWarning`), ``"raise"`` (the ``add_*`` call that found it, or for a
+            stall the next one, raises :class:`lightboard.TrainingAlert` after logging), a callable taking the
+            :class:`lightboard.alerts.Alert`, or a shell command run in the background with ``LIGHTBOARD_RUN``,
+            ``_TAG``, ``_STEP``, ``_VALUE``, ``_RULE`` and ``_MESSAGE`` in its environment. A rule's own
+            ``on_alert=`` overrides it.
 
     Example::
 
@@ -137,6 +148,8 @@ class SummaryWriter(
         *,
         ranks: str | None = "zero",
         storage_options: dict[str, Any] | None = None,
+        alerts: bool | Sequence[Any] = True,
+        on_alert: Any = None,
         **kwargs: Any,
     ) -> None:
         if kwargs:
@@ -169,7 +182,48 @@ class SummaryWriter(
         self._history = ScalarHistory()
         self.file_writer: FileWriter | DummyFileWriter | None = None
         self.all_writers: dict[str, FileWriter | DummyFileWriter] | None = None
+        self._monitor: Any = None
+        self._alert_steps: dict[str, int] = {}
+        self._check_every = self._touch = False
+        if alerts is not False and alerts is not None:
+            self._start_alerts(alerts, on_alert)
         self._get_file_writer()
+
+    def _start_alerts(self, alerts: bool | Sequence[Any], on_alert: Any) -> None:
+        """Check the rules and actions (raising ``RuleError`` naming a bad one) and, if writing, watch."""
+        from lightboard.alerts.monitor import Monitor, check_rules
+
+        monitor = Monitor([] if alerts is True else check_rules(alerts), on_alert, self._record_alert, self.logdir)
+        if self._write_to_disk:
+            self._monitor = monitor
+            self._check_every = monitor.every_value or monitor.every_call
+            self._touch = monitor.every_call
+
+    def _record_alert(self, run: str, alert: Any, flush: bool) -> None:
+        """Queue ``alert`` into the event file of the run directory ``run``; with ``flush``, write it out now.
+
+        The event's step is the alert's, raised past the run's previous alert if needed: TensorBoard drops the
+        earlier points of a tag at or after a point's step, and would hide all but the last of two alerts.
+        """
+        from lightboard.alerts.record import event
+
+        with self._lock:
+            step = self._alert_steps[run] = max(alert.step, self._alert_steps.get(run, alert.step - 1) + 1)
+        writer = self._get_file_writer() if run == self.logdir else self._sub_writer(run)
+        self._queue(writer, event(alert, step), touch=False)
+        if flush:
+            writer.flush()
+
+    def _check_scalar(self, run: str, tag: str, step: int, value: float) -> None:
+        """The alerts' slow path of a scalar: a non-finite value, or rules that see every value."""
+        monitor = self._monitor
+        if monitor is None:
+            return
+        if self._touch:
+            monitor.last_step = step
+            monitor.touch()
+        if value - value or monitor.every_value:
+            monitor.scalar(run, tag, step, value, stacklevel=4)
 
     # -- writers -------------------------------------------------------------------------------------
 
@@ -254,8 +308,14 @@ class SummaryWriter(
             for walltime, step, number in rows:
                 self._history.append(key, float(walltime), None if step is None else as_step(step), float(number))
 
-    def _queue(self, writer: FileWriter | DummyFileWriter, event: Any, size: int = 0) -> None:
-        """Queue ``event``; ``size``: bytes it holds still to encode (pixels, audio), which bound the queue."""
+    def _queue(self, writer: FileWriter | DummyFileWriter, event: Any, size: int = 0, touch: bool = True) -> None:
+        """Queue ``event``; ``size``: bytes it holds still to encode (pixels, audio), which bound the queue.
+
+        Counts as an ``add_*`` call for the stall watchdog (unless not ``touch``), which may raise a pending
+        :class:`lightboard.TrainingAlert` first.
+        """
+        if touch and self._touch:
+            self._monitor.touch()
         try:
             writer.queue_heavy(event, size) if size else writer.queue(event)
         except EventFileClosedError:  # closed behind our back: carry on in a new file
@@ -285,7 +345,7 @@ class SummaryWriter(
         Args:
             tag: series name; characters outside ``[-/\\w.]`` become ``_`` (as in tensorboardX).
             scalar_value: a number, or any one-element array or tensor (torch, numpy, jax, TensorFlow).
-                NaN and ±inf are recorded as they are.
+                NaN and ±inf are recorded as they are; unless ``alerts=False``, the first of a tag is an alert.
             global_step: step of the point (default 0, or the ``use_metadata`` step).
             walltime: seconds since the epoch (default now, or the ``use_metadata`` time).
             display_name: title shown instead of the tag.
@@ -318,7 +378,10 @@ class SummaryWriter(
                     stacklevel=2,
                 )
             summary = scalar.summary(clean_tag(tag), value, display_name, summary_description, new_style)
-            self._add_summary(summary, global_step, walltime)
+            step, wall = self._defaults.step_and_time(global_step, walltime)
+            self._add_summary(summary, step, wall)
+            if value - value or self._check_every:
+                self._check_scalar(self.logdir, tag, step, value)
             return
         defaults = self._defaults
         if global_step is None:
@@ -332,7 +395,9 @@ class SummaryWriter(
         try:
             writer.queue(event)
         except EventFileClosedError:
-            self._queue(self._get_file_writer(), event)
+            self._queue(self._get_file_writer(), event, touch=False)
+        if value - value or self._check_every:  # NaN or inf (0.0 for every finite float), or rules to apply
+            self._check_scalar(self.logdir, tag, global_step, value)
 
     def add_scalars(
         self,
@@ -363,10 +428,15 @@ class SummaryWriter(
         exported_step = None if global_step is None and self._defaults.step is None else step
         prefix = scalar.event_prefix(clean_tag(main_tag))
         base = self._get_file_writer().get_logdir()
+        checks = []
         for key, value in values.items():
             sub_dir = os.path.join(base, main_tag, key)
             self._queue(self._sub_writer(sub_dir), (encode_scalar_event, wall, step, prefix, value))
             self._history.append(sub_dir, wall, exported_step, value)
+            if value - value or self._check_every:
+                checks.append((sub_dir, value))
+        for sub_dir, value in checks:
+            self._check_scalar(sub_dir, main_tag, step, value)
 
     def export_scalars_to_json(self, path: str | os.PathLike[str]) -> None:
         """Write what ``add_scalars`` logged since the last export as ``{writer_dir: [[walltime, step, value]]}``."""
@@ -489,6 +559,8 @@ class SummaryWriter(
 
         Every event file is closed even if one fails; then the first error is raised (others are logged).
         """
+        if self._monitor is not None:
+            self._monitor.stop()
         writers, self.all_writers, self.file_writer = self.all_writers, None, None
         self._for_each_writer("close", list((writers or {}).values()))
 

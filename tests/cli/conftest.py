@@ -7,7 +7,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from lightboard import SummaryWriter
+from lightboard import SummaryWriter, TrainingAlertWarning
 from lightboard.proto.graph_pb2 import GraphDef, NodeDef
 
 LOSS = np.array([5.0, 4.0, np.nan, 3.0, np.inf, 1.5, 2.0, -np.inf, 1.0, np.nan, 0.5, 0.75], dtype=np.float32)
@@ -18,7 +18,7 @@ LOSS = np.array([5.0, 4.0, np.nan, 3.0, np.inf, 1.5, 2.0, -np.inf, 1.0, np.nan, 
 def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     """Runs ``train`` (scalars, histograms, images, text, a graph), ``eval`` and ``nested/deep`` (scalars only)."""
     root = tmp_path_factory.mktemp("logdir")
-    with SummaryWriter(root / "train") as writer:
+    with pytest.warns(TrainingAlertWarning), SummaryWriter(root / "train") as writer:  # loss's NaN: an alert
         for index, value in enumerate(LOSS.tolist()):
             writer.add_scalar("loss", value, index * 10)
             writer.add_scalar("lr", 0.1 / (index + 1), index * 10)

@@ -18,7 +18,7 @@ EXPECTED = {
         "scalars": {"loss": [12, 110], "lr": [12, 110]},
         "histograms": {"weights": [3, 100]},
         "images": {"samples": [2, 60]},
-        "text": {"notes/text_summary": [1, 7]},
+        "text": {"lightboard/alerts": [1, 20], "notes/text_summary": [1, 7]},  # the writer's NaN alert
         "graphs": {"__run_graph__": [1, 0]},
     },
 }
@@ -54,9 +54,10 @@ def test_text_names_runs_tags_counts_and_last_steps(logdir: pathlib.Path, capsys
     assert ["scalars", "loss", "12", "points", "last", "step", "110"] in words
     assert ["histograms", "weights", "3", "values", "last", "step", "100"] in words
     assert ["images", "samples", "2", "values", "last", "step", "60"] in words
-    assert ["text", "notes/text_summary", "1", "values", "last", "step", "7"] in words
+    assert ["text", "lightboard/alerts", "1", "values", "last", "step", "20"] in words
+    assert ["notes/text_summary", "1", "values", "last", "step", "7"] in words
     assert ["val/loss", "25", "points", "last", "step", "96"] in words
-    assert lines[-1] == "3 runs, 9 tags, 75 scalar points"
+    assert lines[-1] == "3 runs, 10 tags, 75 scalar points"
 
 
 def test_filters_select_runs_and_tags(logdir: pathlib.Path, capsys) -> None:

@@ -24,7 +24,7 @@ def test_runs_and_kinds(logged: tuple[Path, dict]) -> None:
     assert tags["histograms"] == ["weights"]
     assert tags["images"] == ["clip", "picture"]
     assert tags["audio"] == ["sound"]
-    assert tags["text"] == ["note/text_summary"]
+    assert tags["text"] == ["lightboard/alerts", "note/text_summary"]  # the alert of the NaN in loss
     assert tags["pr_curves"] == ["pr"]
     assert tags["mesh"] == ["shape_FACE", "shape_VERTEX"]
     assert tags["custom_scalars"] == ["custom_scalars__config__"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +16,9 @@ from lightboard.reader.cursor import Damage
 from lightboard.reader.run import Run
 from lightboard.reader.series import RESTART_POLICIES, Scalars
 from lightboard.reader.storage import store_for
+
+if TYPE_CHECKING:
+    from lightboard.alerts.record import Alert
 
 Progress = Callable[[int, int], None]
 """``progress(bytes_done, bytes_total)``, called as a read goes."""
@@ -131,6 +135,17 @@ class Logdir:
     def damage(self) -> list[Damage]:
         """Every problem found in the logdir's files so far (what was skipped and where)."""
         return [problem for run in self._runs.values() for problem in run.damage]
+
+    def alerts(self, runs: str | None = None) -> list[Alert]:
+        """The alerts lightboard writers recorded in the runs (matching the regular expression ``runs``), by time.
+
+        Each is a :class:`lightboard.alerts.Alert`: run, tag, step, wall_time, rule, value, message (and the
+        stacks of a stall). :func:`lightboard.alerts.check` adds what rules find in any writer's scalars.
+        """
+        pattern = re.compile(runs) if runs else None
+        chosen = (run for name, run in self._runs.items() if not pattern or pattern.search(name))
+        found = [alert for run in chosen for alert in run.alerts()]
+        return sorted(found, key=lambda alert: alert.wall_time)
 
     def scalars_frame(self, runs: str | None = None, tags: str | None = None, pivot: bool = False):
         """Scalars as a tidy pandas DataFrame ``run, tag, step, wall_time, value`` (needs pandas).

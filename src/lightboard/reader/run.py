@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from google.protobuf.message import DecodeError
@@ -14,6 +14,9 @@ from lightboard.reader.cursor import Damage, FileCursor, read_ahead
 from lightboard.reader.scan import Scanner
 from lightboard.reader.series import PREEMPT, Scalars, ScalarSeries, keep_mask
 from lightboard.reader.storage import LOCAL, Store, is_event_file
+
+if TYPE_CHECKING:
+    from lightboard.alerts.record import Alert
 
 SCALARS = "scalars"
 GRAPHS = "graphs"
@@ -232,6 +235,25 @@ class Run:
     def tensors(self, tag: str) -> list[points.Tensor]:
         """The values of any tensor tag (meshes, third-party plugins, untagged tensors) as arrays."""
         return self._points(tag, None, points.tensors)
+
+    def alerts(self) -> list[Alert]:
+        """The alerts lightboard writers recorded in this run (text under ``lightboard/alerts``), in file order.
+
+        Every one is kept, whatever ``restarts`` says; a value that is not an alert record is skipped.
+        """
+        from lightboard.alerts.record import ALERT_TAG, from_markdown
+        from lightboard.summaries.text import text_of
+
+        found = []
+        for step, wall_time, payload, _ in self._values.get(ALERT_TAG, []):
+            try:
+                text = text_of(Summary.Value.FromString(payload))
+            except (DecodeError, ValueError):
+                continue
+            alert = from_markdown(text, self.name, step, wall_time) if isinstance(text, str) else None
+            if alert is not None:
+                found.append(alert)
+        return found
 
     def graphs(self) -> list[tuple[int, float, bytes]]:
         """``(step, wall_time, serialized GraphDef or MetaGraphDef)`` of the run's graph events."""

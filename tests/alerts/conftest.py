@@ -1,0 +1,5 @@
+"""Fixtures of the alert tests."""
+
+from tests.alerts.series import written
+
+__all__ = ["written"]
