@@ -42,6 +42,10 @@ def test_json_lists_runs_kinds_tags_counts_and_last_steps(logdir: pathlib.Path, 
     assert found == EXPECTED
     assert [next(iter(entry["kinds"])) for entry in listing["runs"]] == ["scalars"] * 3
     train = next(entry for entry in listing["runs"] if entry["run"] == "train")
+    assert [(alert["rule"], alert["tag"], alert["step"], alert["value"]) for alert in train["alerts"]] == [
+        ("nan", "loss", 20, "NaN")
+    ]
+    assert [entry["alerts"] for entry in listing["runs"] if entry["run"] != "train"] == [[], []]
     assert [os.path.dirname(path) for path in train["files"]] == [str(logdir / "train")]
 
 
@@ -49,7 +53,7 @@ def test_text_names_runs_tags_counts_and_last_steps(logdir: pathlib.Path, capsys
     assert main(["ls", str(logdir)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "eval  (1 event file)"
-    assert "train  (1 event file)" in lines
+    assert "train  (1 event file)  ! 1 alert: nan loss@20" in lines
     words = [line.split() for line in lines]
     assert ["scalars", "loss", "12", "points", "last", "step", "110"] in words
     assert ["histograms", "weights", "3", "values", "last", "step", "100"] in words
@@ -57,7 +61,7 @@ def test_text_names_runs_tags_counts_and_last_steps(logdir: pathlib.Path, capsys
     assert ["text", "lightboard/alerts", "1", "values", "last", "step", "20"] in words
     assert ["notes/text_summary", "1", "values", "last", "step", "7"] in words
     assert ["val/loss", "25", "points", "last", "step", "96"] in words
-    assert lines[-1] == "3 runs, 10 tags, 75 scalar points"
+    assert lines[-1] == "3 runs, 10 tags, 75 scalar points, 1 with alerts"
 
 
 def test_filters_select_runs_and_tags(logdir: pathlib.Path, capsys) -> None:

@@ -41,7 +41,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_every_command_module_registers_a_subcommand() -> None:
-    assert {module.__name__.rsplit(".", 1)[1] for module in COMMANDS} == {"ls", "summary", "export", "serve"}
+    assert {module.__name__.rsplit(".", 1)[1] for module in COMMANDS} == {"ls", "summary", "export", "serve", "watch"}
 
 
 @pytest.mark.parametrize(

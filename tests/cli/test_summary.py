@@ -17,10 +17,13 @@ from lightboard.reader import Scalars
 def _rows(capsys: pytest.CaptureFixture[str]) -> tuple[list[str], dict[tuple[str, str], list[str]]]:
     lines = capsys.readouterr().out.splitlines()
     trend = lines[0].find("trend")
+    alerts = lines[0].find("alerts") if "alerts" in lines[0] else None
     rows = {}
     for line in lines[1:]:
         cells = line[:trend].split() if trend >= 0 else line.split()
-        rows[cells[0], cells[1]] = [*cells[2:], line[trend:] if trend >= 0 else ""]
+        rows[cells[0], cells[1]] = [*cells[2:], line[trend:alerts].rstrip() if trend >= 0 else ""]
+        if alerts is not None:
+            rows[cells[0], cells[1]].append(line[alerts:])
     return lines, rows
 
 
@@ -31,7 +34,7 @@ def _g(value: float) -> str:
 def test_numbers_match_numpy(logdir: pathlib.Path, capsys) -> None:
     assert main(["summary", str(logdir)]) == 0
     lines, rows = _rows(capsys)
-    assert lines[0].split() == ["run", "tag", "points", "nan", "last", "min", "max", "min", "step", "trend"]
+    assert lines[0].split() == ["run", "tag", "points", "nan", "last", "min", "max", "min", "step", "trend", "alerts"]
     read = lightboard.read(logdir)
     expected = {(run.name, tag): run.scalars(tag) for run in read for tag in run.scalar_tags()}
     assert set(rows) == set(expected) and len(rows) == 5
@@ -48,6 +51,8 @@ def test_numbers_match_numpy(logdir: pathlib.Path, capsys) -> None:
         ], key
         assert len(rows[key][6]) == min(20, len(values))
     assert rows["train", "loss"][:6] == ["12", "2", "0.75", "-inf", "inf", "70"]
+    assert rows["train", "loss"][7] == "nan@20"  # the first NaN of the series: the writer's alert
+    assert {key: row[7] for key, row in rows.items() if row[7]} == {("train", "loss"): "nan@20"}
 
 
 def test_filters_and_no_sparkline(logdir: pathlib.Path, capsys) -> None:

@@ -13,10 +13,10 @@ import sys
 from collections.abc import Sequence
 
 from lightboard import __version__
-from lightboard.cli import export, ls, serve, summary
+from lightboard.cli import export, ls, serve, summary, watch
 from lightboard.cli.common import FAILURE, USAGE, CliError
 
-COMMANDS = (ls, summary, export, serve)
+COMMANDS = (ls, summary, export, serve, watch)
 EXAMPLES = """\
 examples:
   lightboard ls runs/                          runs, tags per kind, counts and last steps
@@ -24,6 +24,7 @@ examples:
   lightboard export runs/ -o scalars.csv       every scalar point (also .parquet, .json, .jsonl)
   lightboard export runs/ -o - --runs '^exp[12]$' --tags '^val/' | head
   lightboard serve runs/                       a web viewer at http://127.0.0.1:6006/, live
+  lightboard watch runs/ --stall 600           report NaN / inf and stalled runs as training writes
   lightboard COMMAND --help                    the options and more examples of one command
 
 LOGDIR is a directory (each directory under it holding event files is a run), a run directory or one

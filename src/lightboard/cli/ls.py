@@ -8,8 +8,11 @@ import sys
 from typing import Any
 
 from lightboard.cli.common import CliError, logdir_options, open_logdir, selected, table, warn_damage
+from lightboard.cli.watch import alerts_by_run, short
 from lightboard.reader import Logdir, Run
 
+FLAGS_SHOWN = 3
+"""Alerts named on a run's line (the JSON has them all)."""
 EXAMPLES = """\
 examples:
   lightboard ls runs/                          every run, its tags by kind, counts and last steps
@@ -18,6 +21,8 @@ examples:
 
 For each tag: scalars show their points, other kinds their values (one per logged call), then the step of
 the last one read. Damaged records are skipped, named on stderr, and do not change the exit status.
+A run with alerts is flagged with them (rule tag@step): what lightboard writers recorded (NaN, divergence,
+plateaus, stalls...) and NaN / inf values in any writer's scalars; `lightboard watch` follows them live.
 """
 
 
@@ -42,7 +47,8 @@ def count(run: Run, kind: str, tag: str) -> tuple[int, int | None]:
 
 
 def listing(logdir: Logdir, args: argparse.Namespace) -> list[dict[str, Any]]:
-    """``[{run, files, kinds: {kind: {tag: {count, last_step}}}}]`` for the selected runs and tags."""
+    """``[{run, files, kinds: {kind: {tag: {count, last_step}}}, alerts: [...]}]`` for the selected runs and tags."""
+    alerts = alerts_by_run(logdir)
     runs = []
     for run, tags in selected(logdir, args):
         kinds: dict[str, dict[str, dict[str, Any]]] = {}
@@ -51,7 +57,8 @@ def listing(logdir: Logdir, args: argparse.Namespace) -> list[dict[str, Any]]:
             values, last = count(run, kind, tag)
             kinds.setdefault(kind, {})[tag] = {"count": values, "last_step": last}
         ordered = {kind: kinds[kind] for kind in sorted(kinds, key=lambda kind: (kind != "scalars", kind))}
-        runs.append({"run": run.name, "files": run.files(), "kinds": ordered})
+        flagged = [alert.as_dict() for alert in alerts.get(run.name, [])]
+        runs.append({"run": run.name, "files": run.files(), "kinds": ordered, "alerts": flagged})
     return runs
 
 
@@ -74,7 +81,13 @@ def _text(runs: list[dict[str, Any]]) -> list[str]:
     lines = []
     for entry in runs:
         files = len(entry["files"])
-        lines.append(f"{entry['run']}  ({files} event file{'' if files == 1 else 's'})")
+        flag = ""
+        if entry["alerts"]:
+            count = len(entry["alerts"])
+            shown = ", ".join(short(alert) for alert in entry["alerts"][:FLAGS_SHOWN])
+            more = ", ..." if count > FLAGS_SHOWN else ""
+            flag = f"  ! {count} alert{'' if count == 1 else 's'}: {shown}{more}"
+        lines.append(f"{entry['run']}  ({files} event file{'' if files == 1 else 's'}){flag}")
         rows = []
         for kind, tags in entry["kinds"].items():
             unit = "points" if kind == "scalars" else "values"
@@ -84,5 +97,7 @@ def _text(runs: list[dict[str, Any]]) -> list[str]:
         lines.extend(table(rows, (False, False, True, False), "  ") if rows else ["  (no tags)"])
     points = sum(info["count"] for entry in runs for info in entry["kinds"].get("scalars", {}).values())
     tags = sum(len(tags) for entry in runs for tags in entry["kinds"].values())
-    lines.append(f"{len(runs)} run{'' if len(runs) == 1 else 's'}, {tags} tags, {points} scalar points")
+    flagged = sum(1 for entry in runs if entry["alerts"])
+    alerts = f", {flagged} with alerts" if flagged else ""
+    lines.append(f"{len(runs)} run{'' if len(runs) == 1 else 's'}, {tags} tags, {points} scalar points{alerts}")
     return lines

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from lightboard.cli.common import FAILURE, CliError, logdir_options, open_logdir, selected, table, warn_damage
+from lightboard.cli.watch import alerts_by_run, short
 from lightboard.reader import Scalars
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -27,6 +28,9 @@ Per (run, tag): the number of points and of NaN values among them, the last valu
 ignored; inf counts), the step of the (first) min, and a sparkline of the whole series: each character is
 the mean of the finite values of one stretch of points, scaled from the lowest mean (▁) to the highest (█);
 a blank stretch had none. Names are shortened with … to fit the terminal.
+
+When a series has alerts (what lightboard writers recorded, and NaN / inf in any writer's scalars), a last
+column names them (rule@step), and alerts of no series (a stalled run) are listed under the table.
 """
 
 
@@ -119,8 +123,18 @@ def run_summary(args: argparse.Namespace) -> int:
     for row, (_, _, points) in zip(cells, series, strict=True):
         row[0], row[1] = shorten(row[0], run_width), shorten(row[1], tag_width)
         rows.append([*row, sparkline(points.value, spark)] if spark else row)
-    right = (False, False, True, True, True, True, True, True, False)
-    print("\n".join(table(rows, right[: len(rows[0])])))
+    right = [False, False, True, True, True, True, True, True, False][: len(rows[0])]
+    alerts = alerts_by_run(logdir)
+    if any(alerts.get(run) for run, _, _ in series):
+        rows[0].append("alerts")
+        for row, (run, tag, _) in zip(rows[1:], series, strict=True):
+            row.append(", ".join(f"{alert.rule}@{alert.step}" for alert in alerts.get(run, []) if alert.tag == tag))
+        right.append(False)
+    print("\n".join(table(rows, right)))
+    shown = {run for run, _, _ in series}
+    untagged = [alert for run in sorted(shown) for alert in alerts.get(run, []) if not alert.tag]
+    for alert in untagged:
+        print(f"{alert.run}: {short(alert.as_dict())}: {alert.message}")
     warn_damage(logdir)
     return 0
 
