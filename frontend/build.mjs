@@ -17,7 +17,7 @@ const { outputFiles } = await build({
   outdir,
   write: false,
   bundle: true,
-  minify: true,
+  minify: process.env.LIGHTBOARD_DEBUG_BUILD !== "1",
   format: "iife",
   target: ["es2020"],
   legalComments: "none",

@@ -20,9 +20,11 @@ export function formatStepTick(v: number): string {
   return Math.abs(v) < 1e4 ? String(Math.round(v * 100) / 100) : compact.format(v);
 }
 
+const grouped = new Intl.NumberFormat("en");
+
 /** Tooltip steps: every digit, grouped. */
 export function formatStep(v: number): string {
-  return v.toLocaleString("en");
+  return grouped.format(v);
 }
 
 /**

@@ -60,8 +60,9 @@ function active(): Dashboard | undefined {
   return dashboard;
 }
 
-/** Shows dashboard `name`: its element and controls, the others hidden; its tags come with the next poll. */
-function show(name: string): void {
+/** Shows dashboard `name`: its element and controls, the others hidden; its tags come with the next poll (now,
+ * unless `poll` is false because they already came). */
+function show(name: string, poll = true): void {
   settings.dashboard = name;
   hooks.dashboard = name;
   writeUrl(settings);
@@ -80,11 +81,17 @@ function show(name: string): void {
   }
   tabs.update(listed, name);
   shown?.shown?.();
-  poller.poll();
+  if (poll) poller.poll();
+}
+
+/** The dashboard whose tags polling fetches: the one shown, or, before one is, scalars (the usual first). */
+function kindToFetch(): string | null {
+  const name = settings.dashboard || "scalars";
+  return DASHBOARDS[name] ? name : null;
 }
 
 const tabs = new Tabs(byId("tabs"), show);
-const poller = new Poller(byId("banner"), () => ranksMode(settings), () => (DASHBOARDS[settings.dashboard] ? settings.dashboard : null), (update: Update) => {
+const poller = new Poller(byId("banner"), () => ranksMode(settings), kindToFetch, (update: Update) => {
   const { runs, dashboards } = update;
   logdir = runs.logdir;
   // Marks keep the path left-to-right inside the right-to-left box that ellipsizes its start.
@@ -95,8 +102,9 @@ const poller = new Poller(byId("banner"), () => ranksMode(settings), () => (DASH
   runList.update(runs.runs);
   listed = dashboards.dashboards;
   if (!settings.dashboard) {
-    show(listed.find((d) => d.tags > 0 && DASHBOARDS[d.name])?.name ?? "scalars");
-    return; // show() polled again for that dashboard's tags
+    const first = listed.find((d) => d.tags > 0 && DASHBOARDS[d.name])?.name ?? "scalars";
+    show(first, first !== update.kind); // the first poll fetched the scalars' tags: poll again only for another's
+    if (first !== update.kind) return;
   }
   tabs.update(listed, settings.dashboard);
   if (update.tags && update.kind === settings.dashboard) active()?.setTags(update.tags.tags, runs.logdir);

@@ -1,33 +1,40 @@
 // The sidebar's run list: one checkbox and colour swatch per run (with its rank count when it merges a
-// distributed run's rank streams), narrowed by the runs regex.
+// distributed run's rank streams), narrowed by the runs regex, in natural order. Virtualised: only the rows in
+// view (and a screenful around them) are in the DOM, so thousands of runs cost a few dozen rows.
 
 import type { RunInfo } from "./api";
 import { runColor } from "./colors";
 import { element } from "./dom";
 import { formatDate, formatStep } from "./format";
+import { naturalCompare } from "./order";
 
-interface RunItem {
-  li: HTMLLIElement;
-  box: HTMLInputElement;
-  /** "(4 ranks)" for merged rank streams, else empty. */
-  ranks: HTMLSpanElement;
-}
+/** Height of a row in CSS pixels (style.css gives `#runs li` this height). */
+const ROW = 24;
 
 export class RunList {
-  private readonly items = new Map<string, RunItem>();
+  private names: string[] = [];
+  private readonly info = new Map<string, RunInfo>();
+  /** Runs the user unticked (new runs start ticked). */
+  private readonly unticked = new Set<string>();
   private filter: RegExp | null = null;
+  /** The runs the filter shows, in order. */
+  private shown: string[] = [];
+  private readonly rows = new Map<string, HTMLLIElement>();
+  private frame = 0;
 
   /** `onChange` runs when the user ticks or unticks runs. */
   constructor(
     private readonly ul: HTMLUListElement,
     private readonly summary: HTMLElement,
     private readonly onChange: () => void,
-  ) {}
+  ) {
+    ul.addEventListener("scroll", () => this.schedule());
+    new ResizeObserver(() => this.schedule()).observe(ul);
+  }
 
-  /** Whether `run` is drawn: it matches the runs regex and its box is ticked (new runs start ticked). */
+  /** Whether `run` is drawn: it matches the runs regex and its box is ticked. */
   isSelected(run: string): boolean {
-    const item = this.items.get(run);
-    return (!item || item.box.checked) && (!this.filter || this.filter.test(run));
+    return !this.unticked.has(run) && (!this.filter || this.filter.test(run));
   }
 
   /** The selected runs among `runs`, or null when that is all of them (the server's default). */
@@ -38,65 +45,94 @@ export class RunList {
 
   setFilter(filter: RegExp | null): void {
     this.filter = filter;
-    for (const [run, item] of this.items) item.li.hidden = !!filter && !filter.test(run);
-    this.updateSummary();
+    this.shown = filter ? this.names.filter((run) => filter.test(run)) : this.names;
+    this.render();
   }
 
   /** Ticks or unticks every run the filter shows. */
   setAllVisible(checked: boolean): void {
-    for (const item of this.items.values()) if (!item.li.hidden) item.box.checked = checked;
-    this.updateSummary();
+    for (const run of this.shown) {
+      if (checked) this.unticked.delete(run);
+      else this.unticked.add(run);
+    }
+    this.render();
     this.onChange();
   }
 
-  /** Adds new runs (in name order), drops vanished ones, refreshes each run's hover text. */
+  /** The listing changed: new runs (ticked), vanished ones dropped. */
   update(runs: readonly RunInfo[]): void {
-    const names = new Set(runs.map((r) => r.name));
-    for (const [run, item] of this.items) {
-      if (!names.has(run)) {
-        item.li.remove();
-        this.items.delete(run);
+    this.info.clear();
+    for (const run of runs) this.info.set(run.name, run);
+    this.names = runs.map((run) => run.name).sort(naturalCompare);
+    for (const run of this.unticked) if (!this.info.has(run)) this.unticked.delete(run);
+    for (const [run, li] of this.rows) {
+      if (!this.info.has(run)) {
+        li.remove();
+        this.rows.delete(run);
       }
-    }
-    let previous: HTMLLIElement | null = null;
-    for (const info of runs) {
-      let item = this.items.get(info.name);
-      if (!item) {
-        item = this.createItem(info.name);
-        this.items.set(info.name, item);
-        if (previous) previous.after(item.li);
-        else this.ul.prepend(item.li);
-      }
-      item.li.title = describe(info);
-      item.ranks.textContent = info.ranks === undefined ? "" : `(${rankCount(info.ranks)})`;
-      previous = item.li;
     }
     this.setFilter(this.filter);
   }
 
-  private createItem(run: string): RunItem {
+  private schedule(): void {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  /** Puts in the DOM the rows in view and a screenful either side; padding stands for the others. */
+  private render(): void {
+    this.frame = 0;
+    const view = Math.max(this.ul.clientHeight, ROW * 10);
+    const first = Math.max(0, Math.floor((this.ul.scrollTop - view) / ROW));
+    const last = Math.min(this.shown.length, Math.ceil((this.ul.scrollTop + 2 * view) / ROW));
+    const wanted = this.shown.slice(first, last);
+    const keep = new Set(wanted);
+    for (const [run, li] of this.rows) {
+      if (!keep.has(run)) {
+        li.remove();
+        this.rows.delete(run);
+      }
+    }
+    wanted.forEach((run, i) => {
+      let li = this.rows.get(run);
+      if (!li) {
+        li = this.createRow(run);
+        this.rows.set(run, li);
+      }
+      const box = li.querySelector("input") as HTMLInputElement;
+      box.checked = !this.unticked.has(run);
+      const ranks = this.info.get(run)?.ranks;
+      (li.querySelector(".run-ranks") as HTMLElement).textContent = ranks === undefined ? "" : `(${rankCount(ranks)})`;
+      if (this.ul.children[i] !== li) this.ul.insertBefore(li, this.ul.children[i] ?? null);
+    });
+    this.ul.style.paddingTop = `${first * ROW}px`;
+    this.ul.style.paddingBottom = `${(this.shown.length - last) * ROW}px`;
+    let selected = 0;
+    for (const run of this.names) if (this.isSelected(run)) selected++;
+    this.summary.textContent = `${selected} of ${this.names.length}`;
+  }
+
+  private createRow(run: string): HTMLLIElement {
     const li = document.createElement("li");
     li.dataset.run = run;
     const label = document.createElement("label");
     const box = document.createElement("input");
     box.type = "checkbox";
-    box.checked = true;
     box.addEventListener("change", () => {
-      this.updateSummary();
+      if (box.checked) this.unticked.delete(run);
+      else this.unticked.add(run);
+      this.render();
       this.onChange();
     });
     const swatch = element("span", "swatch");
     swatch.style.background = runColor(run);
-    const ranks = element("span", "run-ranks");
-    label.append(box, swatch, element("span", "run-name", run), ranks);
+    label.append(box, swatch, element("span", "run-name", run), element("span", "run-ranks"));
     li.append(label);
-    return { li, box, ranks };
-  }
-
-  private updateSummary(): void {
-    let selected = 0;
-    for (const run of this.items.keys()) if (this.isSelected(run)) selected++;
-    this.summary.textContent = `${selected} of ${this.items.size}`;
+    // The hover text is made when first needed: formatting it for thousands of runs up front costs a frame.
+    li.addEventListener("mouseenter", () => {
+      const info = this.info.get(run);
+      if (info) li.title = describe(info);
+    });
+    return li;
   }
 }
 

@@ -53,6 +53,7 @@ class Run:
         self._graphs: list[tuple[int, float, int, bytes]] = []
         self._tags: dict[str, tuple[bool, bytes | None]] = {}
         self._kinds: dict[str, str] = {}
+        self._grouped: dict[str, list[str]] | None = None  # tags(), until a refresh reads more
         self._reported: set[tuple[str, int, float]] = set()  # values already listed in damage
 
     def __repr__(self) -> str:
@@ -97,6 +98,7 @@ class Run:
             series.append(steps, walls, values, double)
         if consumed:
             self._tags = self._scanner.tags()
+            self._grouped = None
         return consumed
 
     # ---- tags and kinds ------------------------------------------------------------------------------
@@ -133,13 +135,15 @@ class Run:
         return "tensors"
 
     def tags(self) -> dict[str, list[str]]:
-        """``{kind: [tags]}``, tags sorted."""
-        grouped: dict[str, list[str]] = {}
-        for tag in sorted(self._tags):
-            grouped.setdefault(self.kind(tag), []).append(tag)
-        if self.graphs():
-            grouped.setdefault(GRAPHS, []).append(RUN_GRAPH_TAG)
-        return grouped
+        """``{kind: [tags]}``, tags sorted (a new dict each call: the caller may change it)."""
+        if self._grouped is None:
+            grouped: dict[str, list[str]] = {}
+            for tag in sorted(self._tags):
+                grouped.setdefault(self.kind(tag), []).append(tag)
+            if self.graphs():
+                grouped.setdefault(GRAPHS, []).append(RUN_GRAPH_TAG)
+            self._grouped = grouped
+        return {kind: list(tags) for kind, tags in self._grouped.items()}
 
     def metadata(self, tag: str) -> SummaryMetadata:
         """The first ``SummaryMetadata`` written for ``tag`` (empty when none was)."""

@@ -42,14 +42,16 @@ def keep_mask(steps: np.ndarray) -> np.ndarray | None:
 class ScalarSeries:
     """The points of one (run, tag), as segments appended by each refresh and joined when read."""
 
-    __slots__ = ("_restarts", "_segments")
+    __slots__ = ("_preempted", "_restarts", "_segments")
 
     def __init__(self, restarts: str) -> None:
         self._segments: list[Scalars] = []
         self._restarts = restarts
+        self._preempted = False  # the one segment left is already preempted
 
     def append(self, steps: object, walls: object, values: object, double: bool) -> None:
         """Add the points of one scan, given as buffers (int64, float64, float32 or float64)."""
+        self._preempted = False
         self._segments.append(
             Scalars(
                 np.frombuffer(steps, dtype=np.int64),
@@ -66,10 +68,11 @@ class ScalarSeries:
                 return Scalars(np.zeros(0, np.int64), np.zeros(0), np.zeros(0, np.float32))
             joined = Scalars(*(np.concatenate(column) for column in zip(*segments, strict=True)))
             segments[:] = [joined]
-        if self._restarts == PREEMPT:
+        if self._restarts == PREEMPT and not self._preempted:
             keep = keep_mask(segments[0].step)
             if keep is not None:
                 segments[0] = Scalars(*(column[keep] for column in segments[0]))
+            self._preempted = True
         return segments[0]
 
     def __len__(self) -> int:

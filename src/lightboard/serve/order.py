@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
 _PIECES = re.compile(r"(\d+)")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(name: str) -> tuple:
     """A sort key: ``name`` cut into text and numbers (``"a10b"`` → ``("a", 10, "b")``); text and numbers
     alternate, so keys compare piece by piece."""

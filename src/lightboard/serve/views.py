@@ -34,28 +34,19 @@ def runs(entries: list[Entry]) -> list[dict[str, Any]]:
     for entry in entries:
         series = [run.scalars(tag) for run in merge.streams(entry) for tag in run.scalar_tags()]
         series = [points for points in series if len(points)]
-        times = [points.wall_time[np.isfinite(points.wall_time)] for points in series]
-        times = [finite for finite in times if len(finite)]
+        times = np.concatenate([points.wall_time for points in series]) if series else np.zeros(0)
+        times = times[np.isfinite(times)]
         item = {
             "name": entry.name,
             "points": sum(len(points) for points in series),
             "last_step": max((int(points.step[-1]) for points in series), default=None),
-            "start_time": min((float(finite.min()) for finite in times), default=None),
-            "last_time": max((float(finite.max()) for finite in times), default=None),
+            "start_time": float(times.min()) if len(times) else None,
+            "last_time": float(times.max()) if len(times) else None,
         }
         if isinstance(entry, Merged):
             item["ranks"] = len(entry.streams)
         listing.append(item)
     return listing
-
-
-def scalar_tags(entries: list[Entry]) -> dict[str, list[str]]:
-    """``{tag: [runs that have it]}`` for every scalar tag, tags and runs sorted."""
-    tags: dict[str, list[str]] = {}
-    for entry in entries:
-        for tag in entry.scalar_tags():
-            tags.setdefault(tag, []).append(entry.name)
-    return dict(sorted(tags.items()))
 
 
 def chosen_runs(entries: list[Entry], tag: str, names: list[str]) -> list[Entry]:

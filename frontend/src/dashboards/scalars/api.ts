@@ -85,7 +85,10 @@ export function decodeScalars(buffer: ArrayBuffer): ScalarsResponse {
   const series = header.series.map(({ length, ...head }) => {
     const columns: Partial<Record<Column, number[]>> = {};
     for (const name of head.merged ? [...COLUMNS, ...BAND] : COLUMNS) {
-      columns[name] = Array.from(new Float64Array(buffer, offset, length));
+      const view = new Float64Array(buffer, offset, length);
+      const column: number[] = new Array(length);
+      for (let i = 0; i < length; i++) column[i] = view[i];
+      columns[name] = column;
       offset += 8 * length;
     }
     return { ...head, ...columns } as ScalarSeries;

@@ -18,6 +18,17 @@ export type ChartContext = Pick<DashboardContext, "settings" | "hooks" | "genera
 
 type State = "empty" | "loading" | "drawn" | "error";
 
+/** Buckets, and so points, a chart asks for across all its runs: about its width for each run while they are few;
+ * past that each run gets an equal share (at least MIN_BUCKETS), so that 1,000 runs cost what 100 do. Every bucket
+ * keeps its extremes: a spike is never lost, only the resolution between extremes. */
+const POINT_BUDGET = 60_000;
+const MIN_BUCKETS = 50;
+
+export function bucketsFor(width: number, runs: number): number {
+  const share = Math.max(MIN_BUCKETS, Math.floor(POINT_BUDGET / Math.max(1, runs)));
+  return Math.min(10000, Math.max(MIN_BUCKETS, Math.min(Math.round(width), share)));
+}
+
 const sameRange = (a: Range | null, b: Range | null) =>
   a === b || (!!a && !!b && Math.abs(a.min - b.min) <= 1e-9 * Math.abs(b.max - b.min) && Math.abs(a.max - b.max) <= 1e-9 * Math.abs(b.max - b.min));
 
@@ -123,7 +134,7 @@ export class Chart {
     const controller = (this.controller = new AbortController());
     this.pendingKey = key;
     this.setState("loading");
-    const points = Math.min(10000, Math.max(100, Math.round(this.plotEl.clientWidth || 600)));
+    const points = bucketsFor(this.plotEl.clientWidth || 600, runs?.length ?? this.runs.length);
     const range = this.zoom;
     let response: ScalarsResponse;
     try {
