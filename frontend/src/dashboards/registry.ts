@@ -1,8 +1,9 @@
 // The page's dashboards, by name: the one table a new dashboard is added to (its folder holds the rest).
 
 import { scalars } from "./scalars";
+import { text } from "./text";
 import type { DashboardModule } from "./types";
 
 export const DASHBOARDS: Record<string, DashboardModule> = Object.fromEntries(
-  [scalars].map((module) => [module.name, module]),
+  [scalars, text].map((module) => [module.name, module]),
 );
