@@ -1,9 +1,11 @@
 // The page's dashboards, by name: the one table a new dashboard is added to (its folder holds the rest).
 
+import { distributions } from "./distributions";
+import { histograms } from "./histograms";
 import { scalars } from "./scalars";
 import { text } from "./text";
 import type { DashboardModule } from "./types";
 
 export const DASHBOARDS: Record<string, DashboardModule> = Object.fromEntries(
-  [scalars, text].map((module) => [module.name, module]),
+  [scalars, histograms, distributions, text].map((module) => [module.name, module]),
 );
