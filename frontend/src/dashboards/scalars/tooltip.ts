@@ -30,7 +30,7 @@ function hide(u: uPlot): void {
 }
 
 /** Index of the x closest to `x` in the ascending array `xs` (non-empty). */
-function nearest(xs: number[], x: number): number {
+export function nearest(xs: number[], x: number): number {
   let lo = 0;
   let hi = xs.length - 1;
   while (lo < hi) {
@@ -84,6 +84,12 @@ function table(lines: readonly RunLine[], x: number, slack: number): HTMLTableEl
 
 /** A uPlot plugin showing the tooltip for the runs `lines()` returns (sorted as they should be listed). */
 export function tooltipPlugin(lines: () => readonly RunLine[]): uPlot.Plugin {
+  return cursorTipPlugin((x, slack) => table(lines(), x, slack));
+}
+
+/** A uPlot plugin showing, beside the cursor, what `render` makes for the cursor's x (`slack`: 4 pixels in x
+ * units); nothing where it returns null. */
+export function cursorTipPlugin(render: (x: number, slack: number) => HTMLElement | null): uPlot.Plugin {
   return {
     hooks: {
       setCursor: (u) => {
@@ -94,7 +100,7 @@ export function tooltipPlugin(lines: () => readonly RunLine[]): uPlot.Plugin {
           hide(u);
           return;
         }
-        const content = table(lines(), u.posToVal(left, "x"), ((max - min) / width) * 4);
+        const content = render(u.posToVal(left, "x"), ((max - min) / width) * 4);
         if (!content) {
           hide(u);
           return;
