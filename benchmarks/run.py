@@ -34,6 +34,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Any, Protocol
 
+import alerts
 import read
 import serve
 import storage
@@ -705,12 +706,13 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="run only this benchmark (repeatable): "
         + ", ".join(bench.name for bench in BENCHMARKS)
-        + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), storage (S3, storage.py)",
+        + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), storage (S3, storage.py), "
+        "alerts (the alerts' cost, alerts.py)",
     )
     args = parser.parse_args(argv)
     settings = Settings(quick=True, repeats=1, import_runs=1) if args.quick else Settings()
     chosen = [bench for bench in BENCHMARKS if not args.only or bench.name in args.only]
-    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read", "serve", "storage"}
+    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read", "serve", "storage", "alerts"}
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
@@ -741,6 +743,7 @@ def main(argv: list[str] | None = None) -> int:
     reading = read.section(quick=settings.quick) if not args.only or "read" in args.only else None
     serving = serve.section(quick=settings.quick) if not args.only or "serve" in args.only else None
     uploading = storage.section(quick=settings.quick) if not args.only or "storage" in args.only else None
+    alerting = alerts.section(quick=settings.quick) if not args.only or "alerts" in args.only else None
 
     if args.json:
         payload = {
@@ -761,6 +764,7 @@ def main(argv: list[str] | None = None) -> int:
             "read": reading,
             "serve": serving,
             "storage": uploading,
+            "alerts": alerting,
         }
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=2)
