@@ -2,10 +2,11 @@
 
 import { distributions } from "./distributions";
 import { histograms } from "./histograms";
+import { prCurves } from "./pr_curves";
 import { scalars } from "./scalars";
 import { text } from "./text";
 import type { DashboardModule } from "./types";
 
 export const DASHBOARDS: Record<string, DashboardModule> = Object.fromEntries(
-  [scalars, histograms, distributions, text].map((module) => [module.name, module]),
+  [scalars, histograms, distributions, text, prCurves].map((module) => [module.name, module]),
 );
