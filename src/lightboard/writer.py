@@ -123,7 +123,7 @@ class SummaryWriter(
             stall the next one, raises :class:`lightboard.TrainingAlert` after logging), a callable taking the
             :class:`lightboard.alerts.Alert`, or a shell command run in the background with ``LIGHTBOARD_RUN``,
             ``_TAG``, ``_STEP``, ``_VALUE``, ``_RULE`` and ``_MESSAGE`` in its environment. A rule's own
-            ``on_alert=`` overrides it.
+            ``on_alert=`` overrides it. With ``write_to_disk=False`` rules and actions are checked, nothing runs.
 
     Example::
 
@@ -311,16 +311,16 @@ class SummaryWriter(
     def _queue(self, writer: FileWriter | DummyFileWriter, event: Any, size: int = 0, touch: bool = True) -> None:
         """Queue ``event``; ``size``: bytes it holds still to encode (pixels, audio), which bound the queue.
 
-        Counts as an ``add_*`` call for the stall watchdog (unless not ``touch``), which may raise a pending
-        :class:`lightboard.TrainingAlert` first.
+        Counts as an ``add_*`` call for the stall watchdog (unless not ``touch``), which may then raise a pending
+        :class:`lightboard.TrainingAlert` (``event`` is queued: nothing logged is lost).
         """
-        if touch and self._touch:
-            self._monitor.touch()
         try:
             writer.queue_heavy(event, size) if size else writer.queue(event)
         except EventFileClosedError:  # closed behind our back: carry on in a new file
             writer.reopen()
             writer.queue_heavy(event, size) if size else writer.queue(event)
+        if touch and self._touch:
+            self._monitor.touch()
 
     def _add_summary(self, summary: Summary, global_step: Any, walltime: Any) -> None:
         step, wall = self._defaults.step_and_time(global_step, walltime)

@@ -106,3 +106,14 @@ def test_bad_rules_name_what_is_wrong(make, named: str) -> None:
 def test_check_refuses_stalled(written: pathlib.Path) -> None:
     with pytest.raises(RuleError, match="Stalled"):
         alerts.check(written, [Stalled(1)])
+
+
+def test_nan_and_inf_in_torch_and_tensorflow_files() -> None:
+    fixtures = pathlib.Path(__file__).resolve().parents[1] / "reader" / "fixtures"
+    found = {(alert.run, alert.tag): (alert.step, alert.value) for alert in alerts.check(fixtures)}
+    assert found[("torch", "scalar/simple")] == (2, pytest.approx(math.nan, nan_ok=True))
+    assert found[("torch", "scalar/new_style")][0] == 2
+    assert found[("tensorflow/v1", "scalar/simple")][0] == 2  # v1 simple_value
+    assert found[("tensorflow/v2", "scalar/f32")][0] == 2  # v2 tensors, migrated at read time
+    assert found[("tensorflow/v2", "scalar/f64_input")] == (2, math.inf)
+    assert found[("tensorboardx", "scalar/plain")][0] == 2

@@ -78,7 +78,9 @@ def test_raise_makes_the_next_add_raise_after_a_stall(tmp_path: pathlib.Path) ->
         writer.add_scalar("loss", 0.5, 2)  # raised once: the loop can checkpoint and stop
         writer.close()
     assert raised.value.alert.rule == "stalled"
-    assert [alert.rule for alert in read(tmp_path)["."].alerts()] == ["stalled"]
+    logdir = read(tmp_path)
+    assert [alert.rule for alert in logdir["."].alerts()] == ["stalled"]
+    assert [histogram.step for histogram in logdir["."].histograms("w")] == [1]  # the raising call was logged
 
 
 def test_no_stall_while_logging_nor_before_the_first_add_nor_after_close(tmp_path: pathlib.Path) -> None:

@@ -149,3 +149,16 @@ def test_writer_records_are_reported_with_their_stack(tmp_path: pathlib.Path, ca
     [alert] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert alert == {**stall._asdict(), "run": "run"}
     assert os.environ.get("LIGHTBOARD_RUN") is None
+
+
+def test_watch_reads_a_url_logdir(capsys) -> None:
+    pytest.importorskip("fsspec")
+    from lightboard import SummaryWriter
+
+    url = "memory://watch-test/runs"
+    with SummaryWriter(f"{url}/exp", alerts=False) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+        writer.add_scalar("loss", math.inf, 1)
+    assert main(["watch", url, "--once", "--json", "--exit-on-alert"]) == 3
+    [alert] = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (alert["run"], alert["tag"], alert["step"], alert["value"]) == ("exp", "loss", 1, "Infinity")

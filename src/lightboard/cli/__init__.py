@@ -31,7 +31,8 @@ LOGDIR is a directory (each directory under it holding event files is a run), a 
 event file, written by any TensorBoard writer. A progress bar shows on stderr when a read is long.
 
 exit status: 0 done (damaged records are skipped with a warning), 1 nothing matched or an output failed,
-2 a usage error (unknown option, missing LOGDIR, bad regular expression).
+2 a usage error (unknown option, missing LOGDIR, bad regular expression or rule), 3 an alert (watch
+--exit-on-alert).
 """
 
 
