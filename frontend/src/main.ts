@@ -34,7 +34,7 @@ let tagFilter = compileFilter(settings.tagFilter);
 const unavailable = element("div", "unavailable");
 content.append(unavailable);
 
-const runList = new RunList(byId("runs"), byId("runs-count"), () => active()?.refreshAll());
+const runList = new RunList(byId("runs"), byId("runs-scroll"), byId("runs-count"), () => active()?.refreshAll());
 const ctx: DashboardContext = {
   settings,
   hooks,

@@ -22,14 +22,15 @@ export class RunList {
   private readonly rows = new Map<string, HTMLLIElement>();
   private frame = 0;
 
-  /** `onChange` runs when the user ticks or unticks runs. */
+  /** `onChange` runs when the user ticks or unticks runs; `scroller` is the element that scrolls `ul`. */
   constructor(
     private readonly ul: HTMLUListElement,
+    private readonly scroller: HTMLElement,
     private readonly summary: HTMLElement,
     private readonly onChange: () => void,
   ) {
-    ul.addEventListener("scroll", () => this.schedule());
-    new ResizeObserver(() => this.schedule()).observe(ul);
+    scroller.addEventListener("scroll", () => this.schedule());
+    new ResizeObserver(() => this.schedule()).observe(scroller);
   }
 
   /** Whether `run` is drawn: it matches the runs regex and its box is ticked. */
@@ -44,6 +45,7 @@ export class RunList {
   }
 
   setFilter(filter: RegExp | null): void {
+    if (String(filter) !== String(this.filter)) this.scroller.scrollTop = 0; // a new filter lists from the top
     this.filter = filter;
     this.shown = filter ? this.names.filter((run) => filter.test(run)) : this.names;
     this.render();
@@ -81,9 +83,11 @@ export class RunList {
   /** Puts in the DOM the rows in view and a screenful either side; padding stands for the others. */
   private render(): void {
     this.frame = 0;
-    const view = Math.max(this.ul.clientHeight, ROW * 10);
-    const first = Math.max(0, Math.floor((this.ul.scrollTop - view) / ROW));
-    const last = Math.min(this.shown.length, Math.ceil((this.ul.scrollTop + 2 * view) / ROW));
+    const view = Math.max(Math.min(this.scroller.clientHeight, window.innerHeight), ROW * 10);
+    // The scroll position as it will be once the browser clamps it to a list that just got shorter.
+    const top = Math.min(this.scroller.scrollTop, Math.max(0, this.shown.length * ROW - this.scroller.clientHeight));
+    const first = Math.max(0, Math.floor((top - view) / ROW));
+    const last = Math.min(this.shown.length, Math.ceil((top + 2 * view) / ROW));
     const wanted = this.shown.slice(first, last);
     const keep = new Set(wanted);
     for (const [run, li] of this.rows) {

@@ -76,7 +76,7 @@ def page(browser) -> Iterator:
 
 def open_page(page, url: str, query: str = "") -> None:
     page.goto(url + query)
-    page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
 
 
 def test_runs_listed_and_a_chart_per_tag_with_every_run(page, url: str) -> None:
@@ -278,7 +278,7 @@ def test_run_colours_stay_when_a_run_sorting_first_appears(page, tmp_path: pathl
         assert live["a"] not in (first["b"], first["c"])
 
         page.reload()
-        page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+        page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
         wait_chart(page, "loss", series=3)
         reloaded = run_colours(page, "loss")
         assert list(reloaded) == ["a", "b", "c"]
@@ -287,7 +287,7 @@ def test_run_colours_stay_when_a_run_sorting_first_appears(page, tmp_path: pathl
         # Nothing remembered: the runs take the palette in the order the page sees them (sorted), as before.
         page.evaluate("localStorage.clear()")
         page.reload()
-        page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+        page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
         wait_chart(page, "loss", series=3)
         assert run_colours(page, "loss") == {"a": first["b"], "b": first["c"], "c": live["a"]}
 

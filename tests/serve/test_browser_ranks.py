@@ -122,7 +122,7 @@ def test_merge_ranks_toggles_between_one_run_and_its_streams(page, url: str) -> 
     assert "ranks=separate" in page.locator(CHART.format(tag="loss") + " a.download-csv").get_attribute("href")
 
     page.reload()  # the setting is kept in the URL
-    page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
     wait_chart(page, "loss", series=RANKS + 1)
     assert not page.locator("#merge-ranks").is_checked()
 
