@@ -28,7 +28,11 @@ def hang_on_lock():
         pass
 
 
-writer = SummaryWriter(sys.argv[1], alerts=[Stalled({stall})], flush_secs=3600)
+def report(alert):  # runs on the watchdog thread once the alert is on disk
+    print("numpy" in sys.modules, flush=True)
+
+
+writer = SummaryWriter(sys.argv[1], alerts=[Stalled({stall})], on_alert=["warn", report], flush_secs=3600)
 for step in range(5):
     writer.add_scalar("loss", 1.0 / (step + 1), step)
 lock.acquire()
@@ -51,6 +55,7 @@ def test_a_process_hanging_on_a_lock_gets_a_stall_alert_with_its_stack(tmp_path:
             logdir.refresh()
         seen = time.time()
         assert child.poll() is None  # still hanging: the alert did not wait for the process to end
+        assert child.stdout.readline() == "False\n"  # type: ignore[union-attr] # the watchdog imported no numpy
     finally:
         child.kill()
         child.wait()

@@ -78,6 +78,13 @@ class Monitor:
         self.pending: Alert | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._stacks: Callable[[], str] = str
+        if self.stall is not None:  # import now what a stall needs: a hung process may hold the import lock
+            from lightboard.alerts import stacks
+            from lightboard.alerts.record import event
+
+            event(Alert(run, "", 0, 0.0, Stalled.name, 0.0, ""))
+            self._stacks = stacks.all_stacks
         _monitors.add(self)
 
     # -- values ---------------------------------------------------------------------------------------------
@@ -166,15 +173,15 @@ class Monitor:
                 self._stalled(idle)
 
     def _stalled(self, idle: float) -> None:
-        from lightboard.alerts.stacks import all_stacks
-
+        assert self.stall is not None
         message = f"no add_* call for {idle:.1f} s (Stalled({self.stall.seconds:g})); every thread's stack attached"
-        alert = Alert(self._run, "", self.last_step, time.time(), Stalled.name, idle, message, all_stacks())
+        alert = Alert(self._run, "", self.last_step, time.time(), Stalled.name, idle, message, self._stacks())
+        if RAISE in self._stall_actions:
+            self.pending = alert  # first: the next add_* raises even if writing the alert is slow
         try:
             self._emit(self._run, alert, True)
         finally:
-            if perform(self._stall_actions, alert, stacklevel=1, in_thread=True) and RAISE in self._stall_actions:
-                self.pending = alert
+            perform(self._stall_actions, alert, stacklevel=1, in_thread=True)
 
 
 def _after_fork_in_child() -> None:

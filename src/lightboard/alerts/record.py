@@ -119,12 +119,20 @@ def in_run(alert: Alert, run: str) -> Alert:
 
 def event(alert: Alert, step: int | None = None) -> bytes:
     """A serialized ``Event`` holding ``alert`` as a text summary under :data:`ALERT_TAG`, at ``step`` (default:
-    the alert's; the alert's own step is in the text either way)."""
+    the alert's; the alert's own step is in the text either way). Written as tensorboardX writes ``add_text``,
+    from protobuf classes only (no numpy: a stall's watchdog must not import anything heavy)."""
     from lightboard.proto.event_pb2 import Event
-    from lightboard.summaries import text
+    from lightboard.proto.plugins_pb2 import TextPluginData
+    from lightboard.proto.summary_pb2 import DataClass, Summary, SummaryMetadata
+    from lightboard.proto.tensor_pb2 import TensorProto
+    from lightboard.proto.tensor_shape_pb2 import TensorShapeProto
+    from lightboard.proto.types_pb2 import DT_STRING
 
-    summary = text.summary(ALERT_TAG, to_markdown(alert))
-    summary.value[0].tag = ALERT_TAG
+    plugin = SummaryMetadata.PluginData(plugin_name="text", content=TextPluginData(version=0).SerializeToString())
+    metadata = SummaryMetadata(plugin_data=plugin, data_class=DataClass.DATA_CLASS_TENSOR)
+    shape = TensorShapeProto(dim=[TensorShapeProto.Dim(size=1)])
+    tensor = TensorProto(dtype=DT_STRING, tensor_shape=shape, string_val=[to_markdown(alert).encode("utf-8")])
+    summary = Summary(value=[Summary.Value(tag=ALERT_TAG, metadata=metadata, tensor=tensor)])
     return Event(
         wall_time=alert.wall_time, step=alert.step if step is None else step, summary=summary
     ).SerializeToString()
