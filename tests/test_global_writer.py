@@ -454,3 +454,118 @@ def test_processes_log_into_one_url(method: str) -> None:
     assert loaded.step.tolist() == list(range((PROCESSES + 1) * CALLS))
     assert sorted(loaded.value.tolist()) == expected_values(PROCESSES + 1)
     assert all(path.startswith(f"{url}/events.out.tfevents.") for path in read(url).run(".").files())
+
+
+# -- a stuck owner, and an owner flushing while children keep sending ------------------------------
+
+OWNER_SCRIPT = """
+import pickle, sys, time
+from lightboard.global_writer import GlobalSummaryWriter
+writer = GlobalSummaryWriter(sys.argv[1])
+print(pickle.dumps(writer).hex(), flush=True)
+time.sleep(120)
+"""
+
+
+def _expect_timeout(handle: GlobalSummaryWriter, address: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first call of ``handle`` (another process's writer) raises TimeoutError naming ``address`` within ~1 s."""
+    from lightboard import global_client
+
+    monkeypatch.setattr(global_client, "REPLY_TIMEOUT_S", 1.0)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"did not accept the connection at .* within 1 s") as raised:
+        handle.add_scalar("stuck", 1.0)
+    assert repr(address) in str(raised.value)
+    assert time.monotonic() - started < 10
+    with pytest.raises(TimeoutError):  # the next call tries again, and says so again
+        handle.add_scalar("stuck", 2.0)
+
+
+def test_first_connection_to_an_owner_that_never_accepts_times_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A listening socket nobody accepts on: the kernel takes the connection, the authentication never comes."""
+    import socket
+
+    family = socket.AF_UNIX if sys.platform.startswith("linux") else socket.AF_INET
+    with socket.socket(family) as server:
+        server.bind(f"\0lightboard-test-{os.getpid()}" if family == socket.AF_UNIX else ("127.0.0.1", 0))
+        server.listen(8)
+        address = server.getsockname()
+        if isinstance(address, bytes):
+            address = address.decode()
+        handle = global_writer._attach(address, os.urandom(32), str(tmp_path), os.getpid() + 1, False)
+        _expect_timeout(handle, address, monkeypatch)
+
+
+def test_first_connection_to_a_stopped_owner_times_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner is another process, stopped (SIGSTOP) before this process's first call."""
+    import signal
+    import subprocess
+
+    owner = subprocess.Popen([sys.executable, "-c", OWNER_SCRIPT, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        handle = pickle.loads(bytes.fromhex(owner.stdout.readline().strip()))
+        owner.send_signal(signal.SIGSTOP)
+        _expect_timeout(handle, handle._client.address, monkeypatch)
+        owner.send_signal(signal.SIGCONT)  # awake, it takes the connection: the next call goes through
+        monkeypatch.setattr("lightboard.global_client.REPLY_TIMEOUT_S", 30.0)
+        handle.add_scalar("stuck", 3.0)
+        handle.flush()
+    finally:
+        owner.send_signal(signal.SIGCONT)
+        owner.kill()
+        owner.wait()
+
+
+def send_until(writer: GlobalSummaryWriter, producer: int, sent: Any, stop: Any) -> None:
+    """Send scalars as fast as possible until ``stop`` is set (at most 60 s), counting them in ``sent``."""
+    deadline = time.monotonic() + 60
+    count = 0
+    while not stop.is_set() and time.monotonic() < deadline:
+        writer.add_scalar("busy", producer * 1_000_000 + count)
+        count += 1
+        sent.value = count
+    writer.close()
+
+
+@pytest.mark.skipif("fork" not in METHODS, reason="needs fork")
+def test_owner_flush_is_bounded_while_children_keep_sending(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The owner writes a record in 0.2 ms, children send far faster and never stop: flush() still returns, with
+    every record sent before it began written."""
+    from lightboard import global_server
+
+    write = global_server._KINDS["scalar"]
+
+    def slow(*args: Any) -> None:
+        time.sleep(0.0002)
+        write(*args)
+
+    monkeypatch.setitem(global_server._KINDS, "scalar", slow)
+    writer = GlobalSummaryWriter(tmp_path, flush_secs=3600, max_queue=100_000)
+    context = multiprocessing.get_context("fork")
+    stop = context.Event()
+    counters = [context.Value("q", 0) for _ in range(2)]
+    children = [
+        context.Process(target=send_until, args=(writer, index, counter, stop))
+        for index, counter in enumerate(counters)
+    ]
+    for child in children:
+        child.start()
+    try:
+        while sum(counter.value for counter in counters) < 1_000:  # the owner is behind: its sockets fill
+            time.sleep(0.01)
+        sent_before = sum(counter.value for counter in counters)
+        started = time.monotonic()
+        writer.flush()
+        took = time.monotonic() - started
+        written = len(points(tmp_path, "busy"))
+        assert all(child.is_alive() for child in children) and not stop.is_set()  # they were sending throughout
+        assert took < 20, f"flush took {took:.1f} s"
+        assert written >= sent_before
+    finally:
+        stop.set()
+        for child in children:
+            child.join(30)
+        writer.close()

@@ -12,6 +12,7 @@ import os
 import pickle
 import secrets
 import socket
+import struct
 import sys
 import threading
 import time
@@ -59,6 +60,23 @@ _KINDS: dict[str, Callable[..., None]] = {
     "text": _log_text,
     "audio": _log_audio,
 }
+
+
+_HEADER_BYTES = 4  # the length prefix multiprocessing.connection puts before each message (under 2 GiB)
+
+
+def _waiting_bytes(connection: Connection) -> int | None:
+    """Bytes in ``connection``'s receive buffer now (``FIONREAD``), or None where that cannot be asked."""
+    try:
+        import fcntl
+        import termios
+    except ImportError:  # Windows
+        return None
+    try:
+        raw = fcntl.ioctl(connection.fileno(), termios.FIONREAD, b"\0\0\0\0")
+    except OSError:
+        return None
+    return int(struct.unpack("i", raw)[0])
 
 
 def _listen(authkey: bytes) -> Listener:
@@ -113,10 +131,14 @@ class _Owner:
             steps[tag] = step + 1
 
     def flush(self) -> None:
-        """Write every record that has reached this process, then flush the writer."""
+        """Write every record that had reached this process when called, then flush the writer.
+
+        Bounded while children keep sending: of each connection, only the bytes waiting when the call began
+        are read (records that arrive meanwhile wait for the read thread).
+        """
         with self.read_lock:
             for connection in list(self.connections):
-                self._read(connection, None)
+                self._read(connection, None, _waiting_bytes(connection))
         self.writer.flush()
 
     # -- serving -----------------------------------------------------------------------------------
@@ -170,13 +192,15 @@ class _Owner:
                 elif item in self.connections:
                     self._read(item, _BATCH)
 
-    def _read(self, connection: Connection, limit: int | None) -> None:
-        """Handle the records waiting on ``connection`` (at most ``limit``); under ``read_lock``."""
-        count = 0
+    def _read(self, connection: Connection, limit: int | None, budget: int | None = None) -> None:
+        """Handle the records waiting on ``connection``, at most ``limit`` of them and until ``budget`` bytes
+        have been read (a record begun within it is read whole); under ``read_lock``."""
+        count = consumed = 0
         try:
-            while (limit is None or count < limit) and connection.poll(0):
+            while (limit is None or count < limit) and (budget is None or consumed < budget) and connection.poll(0):
                 data = connection.recv_bytes()
                 count += 1
+                consumed += len(data) + _HEADER_BYTES
                 self._handle(connection, data)
         except (EOFError, OSError):  # the child exited (its records before that were read)
             self._drop(connection)

@@ -63,7 +63,11 @@ class GlobalSummaryWriter:
     right after logging loses nothing. The owner writes everything that has arrived on :meth:`flush`,
     on :meth:`close` and at exit, after ``multiprocessing`` has joined its children. A child's
     :meth:`flush` returns once the owner has written that child's records. After the owner closed or
-    exited, other processes' records are dropped (an error is logged once per process).
+    exited, other processes' records are dropped (an error is logged once per process). A process's first
+    call waits at most ``REPLY_TIMEOUT_S`` (60 s) for the owner to take its connection, then raises
+    ``TimeoutError`` naming the owner's address (a stopped or stuck owner; the next call tries again). The
+    owner's :meth:`flush` writes what had arrived when it was called, so it returns while children keep
+    sending. A URL logdir (``s3://...``, any fsspec URL) works as for ``SummaryWriter``: the owner writes it.
 
     Args:
         logdir, comment, purge_step, max_queue, flush_secs, filename_suffix, write_to_disk, log_dir,
