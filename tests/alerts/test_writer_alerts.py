@@ -137,6 +137,8 @@ def test_add_scalars_alerts_go_to_the_sub_run(tmp_path: pathlib.Path) -> None:
             writer.add_scalars("loss", {"train": 1.0, "val": math.nan}, 5)
     logdir = read(tmp_path)
     assert [(alert.run, alert.tag, alert.step) for alert in logdir.alerts()] == [("loss/val", "loss", 5)]
+    assert logdir.alerts(runs="train") == [] and len(logdir.alerts(runs="^loss/")) == 1
+    assert logdir["."].alerts() == logdir["loss/train"].alerts() == []
 
 
 def test_new_style_and_display_name_values_are_checked(tmp_path: pathlib.Path) -> None:
