@@ -22,6 +22,8 @@ export interface RunsResponse {
   /** How many runs have rank streams (0: merging changes nothing). */
   rank_groups: number;
   runs: RunInfo[];
+  /** What the reader skipped (damaged files, undecodable values): `count` in all, the first few listed. */
+  damage: { count: number; items: { run: string; path: string; offset: number; problem: string }[] };
 }
 
 export interface TagsResponse {

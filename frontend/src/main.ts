@@ -2,7 +2,7 @@
 // shown, from the table in dashboards/registry.ts).
 
 import "./style.css";
-import type { DashboardInfo } from "./api";
+import type { DashboardInfo, RunsResponse } from "./api";
 import { assignColors } from "./colors";
 import { DASHBOARDS } from "./dashboards/registry";
 import type { Dashboard, DashboardContext, Hooks } from "./dashboards/types";
@@ -90,6 +90,23 @@ function kindToFetch(): string | null {
   return DASHBOARDS[name] ? name : null;
 }
 
+/** Says, above the dashboards, that data was skipped and where (everything else is shown). */
+function showDamage(damage: RunsResponse["damage"]): void {
+  const box = byId<HTMLDetailsElement>("damage");
+  box.hidden = damage.count === 0;
+  const summary = box.querySelector("summary") as HTMLElement;
+  const s = damage.count === 1 ? "" : "s";
+  summary.textContent = `Some data could not be read and was skipped (${damage.count} place${s}); everything else is shown.`;
+  const list = box.querySelector("ul") as HTMLUListElement;
+  list.replaceChildren(
+    ...damage.items.map((item) => {
+      const where = item.offset >= 0 ? ` at byte ${item.offset}` : "";
+      return element("li", "", `${item.run}: ${item.path}${where}: ${item.problem}`);
+    }),
+  );
+  if (damage.count > damage.items.length) list.append(element("li", "", `… and ${damage.count - damage.items.length} more`));
+}
+
 const tabs = new Tabs(byId("tabs"), show);
 const poller = new Poller(byId("banner"), () => ranksMode(settings), kindToFetch, (update: Update) => {
   const { runs, dashboards } = update;
@@ -98,6 +115,7 @@ const poller = new Poller(byId("banner"), () => ranksMode(settings), kindToFetch
   byId("logdir").textContent = `\u200e${runs.logdir}\u200e`;
   byId("logdir").title = runs.logdir;
   byId("merge-ranks-row").hidden = runs.rank_groups === 0;
+  showDamage(runs.damage);
   assignColors(runs.logdir, runs.runs.map((run) => run.name));
   runList.update(runs.runs);
   listed = dashboards.dashboards;

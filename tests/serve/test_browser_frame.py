@@ -16,6 +16,7 @@ from lightboard.proto.summary_pb2 import Summary
 from tests.serve import test_browser
 from tests.serve.browser import WAIT_MS, serving, wait_chart
 from tests.serve.test_browser import open_page
+from tests.serve.test_plugins import damaged_logdir
 
 pytestmark = pytest.mark.timeout(180)
 browser, page = test_browser.browser, test_browser.page
@@ -164,3 +165,15 @@ def test_tag_groups_come_a_page_at_a_time(page, crowded: pathlib.Path) -> None:
         more.click()
         page.wait_for_function("() => document.querySelectorAll('section.group').length === 80", timeout=WAIT_MS)
         wait_chart(page, "m0", series=1)
+
+
+def test_the_page_says_when_data_was_skipped(page, tmp_path: pathlib.Path) -> None:
+    root = damaged_logdir(tmp_path)
+    with serving(root, "--reload-interval", "0") as address:
+        open_page(page, address)
+        wait_chart(page, "loss", series=1, points=99)
+        assert page.locator("#damage").is_visible()
+        summary = page.locator("#damage summary").text_content()
+        assert summary == "Some data could not be read and was skipped (1 place); everything else is shown."
+        page.locator("#damage summary").click()
+        assert "payload checksum" in page.locator("#damage li").first.text_content()

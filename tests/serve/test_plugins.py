@@ -117,6 +117,30 @@ def test_errors_name_what_is_wrong(client: TestClient, path: str, params: dict, 
 def test_custom_scalars_layout_and_match(client: TestClient) -> None:
     layout = client.get("/api/custom_scalars/layout").json()
     chart = {"title": "both", "multiline": {"tag": ["metric.*"]}}
-    assert layout == {"category": [{"title": "losses", "chart": [chart]}]}
+    assert layout == {"version": 0, "category": [{"title": "losses", "closed": False, "chart": [chart]}]}
     matched = client.get("/api/custom_scalars/match", params={"regex": "metric1"}).json()
     assert matched == {"metric10": ["run2", "run10"]}
+
+
+def damaged_logdir(root: pathlib.Path) -> pathlib.Path:
+    """A run of 100 steps of ``loss`` whose 50th record's payload has a flipped byte."""
+    with SummaryWriter(root / "hurt") as writer:
+        for step in range(100):
+            writer.add_scalar("loss", step, step)
+    (path,) = (root / "hurt").iterdir()
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return root
+
+
+def test_damage_is_reported_and_the_rest_served(tmp_path: pathlib.Path) -> None:
+    root = damaged_logdir(tmp_path)
+    with TestClient(create_app(LiveLogdir(str(root)), reload_interval=0), base_url="http://localhost") as client:
+        body = client.get("/api/runs").json()
+        assert body["damage"]["count"] == 1
+        (item,) = body["damage"]["items"]
+        assert item["run"] == "hurt" and item["path"] == str(next((root / "hurt").iterdir()))
+        assert item["problem"] == "payload checksum" and item["offset"] > 0
+        chart = client.get("/api/scalars", params={"tag": "loss", "smoothing": 0}).json()
+        assert chart["series"][0]["count"] == 99, "every step but the damaged one"

@@ -26,6 +26,8 @@ from lightboard.serve.source import LiveLogdir
 
 MAX_STEPS = 1_000_000
 """The most points ``steps=`` may ask for (absent: every point)."""
+DAMAGE_LISTED = 20
+"""The most damage items ``/api/runs`` lists (it counts them all)."""
 
 
 async def runs(request: Request) -> Response:
@@ -41,6 +43,11 @@ async def runs(request: Request) -> Response:
         groups = sum(isinstance(entry, merge.Merged) for entry in entries(source, "merge"))
         return groups, views.runs(entries(source, mode))
 
+    def damage(logdir: Any) -> dict[str, Any]:
+        found = [(run.name, item) for run in logdir for item in run.damage]
+        items = [{"run": run, "path": item.path, "offset": item.offset, "problem": item.problem} for run, item in found]
+        return {"count": len(found), "items": items[:DAMAGE_LISTED]}
+
     generation, (groups, listed) = await source.cached(("runs", mode), listing)
     return json_answer(
         {
@@ -49,6 +56,7 @@ async def runs(request: Request) -> Response:
             "error": source.error,
             "rank_groups": groups,
             "runs": listed,
+            "damage": await source.query(damage),  # not kept per generation: decoding a value may find more
         }
     )
 

@@ -33,7 +33,7 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Runs": {
         "type": "object",
-        "required": ["generation", "logdir", "error", "rank_groups", "runs"],
+        "required": ["generation", "logdir", "error", "rank_groups", "runs", "damage"],
         "properties": {
             "generation": {"type": "integer", "description": "Grows each time new data is read; poll it."},
             "logdir": {"type": "string"},
@@ -47,6 +47,29 @@ _SCHEMAS: dict[str, Any] = {
                 "`ranks=merge`. 0: `ranks=merge` changes nothing.",
             },
             "runs": {"type": "array", "items": {"$ref": "#/components/schemas/Run"}},
+            "damage": {
+                "type": "object",
+                "description": "What the reader skipped because it could not read it (a damaged or truncated file, an "
+                "undecodable value): everything before and after it is shown.",
+                "required": ["count", "items"],
+                "properties": {
+                    "count": {"type": "integer"},
+                    "items": {
+                        "type": "array",
+                        "description": "The first 20.",
+                        "items": {
+                            "type": "object",
+                            "required": ["run", "path", "offset", "problem"],
+                            "properties": {
+                                "run": {"type": "string"},
+                                "path": {"type": "string"},
+                                "offset": {"type": "integer", "description": "-1 for a value in a sound record."},
+                                "problem": {"type": "string"},
+                            },
+                        },
+                    },
+                },
+            },
         },
     },
 }
