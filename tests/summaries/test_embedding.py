@@ -86,11 +86,13 @@ def test_layout_of_several_tags_and_steps(writer: SummaryWriter, tmp_path: Path)
     assert metadata_file(tmp_path, default) == [*"abcdef", ""]
     assert metadata_file(tmp_path, found["default:00003"]) == ["i\todd", "0\t0", "1\t1", "2\t0", "3\t1", "4\t0", ""]
     assert sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("events")) == [
+        ".projector_config.pbtxt.lock",  # empty: processes updating the config take turns on it
         "00000",
         "00003",
         "00012",
         "projector_config.pbtxt",
     ]
+    assert (tmp_path / ".projector_config.pbtxt.lock").stat().st_size == 0
     assert not list(tmp_path.rglob("*.tmp"))
 
 

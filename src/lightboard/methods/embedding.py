@@ -34,7 +34,9 @@ class EmbeddingMethods:
         ``<logdir>/projector_config.pbtxt``. Logging the same tag and step again replaces that entry
         (tensorboardX appends a duplicate); entries of other tags and steps are kept. The files are
         complete when the call returns; each is written under a temporary name and renamed, the config
-        last, so TensorBoard never reads a partial file. With ``write_to_disk=False`` the arguments are
+        last, so TensorBoard never reads a partial file. Threads and processes may log embeddings into one
+        local logdir at once: the config's updates take turns (a file lock), so no entry is lost (object
+        stores have no lock: there, write from one process). With ``write_to_disk=False`` the arguments are
         checked and nothing is written.
 
         Args:

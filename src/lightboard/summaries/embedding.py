@@ -3,6 +3,7 @@
 Layout (tensorboardX's, tensorboard-format.md §11.11), under the run directory ``logdir``::
 
     projector_config.pbtxt                  text-format ProjectorConfig: one ``embeddings`` entry per (tag, step)
+    .projector_config.pbtxt.lock            empty; processes updating the config hold a ``flock`` on it
     <step:05d>/<escaped tag>/tensors.tsv    one row per point, tab-separated numbers
     <step:05d>/<escaped tag>/metadata.tsv   labels: one column without header, or a header row and columns
     <step:05d>/<escaped tag>/sprite.png     thumbnails in a square grid, row-major, at most 8192 px a side
@@ -51,7 +52,7 @@ from lightboard.summaries.image import to_uint8
 from lightboard.summaries.projector_config import (
     LocalFiles,
     RemoteFiles,
-    lock_for,
+    config_lock,
     read_config,
     replace_file,
     write_config,
@@ -252,8 +253,9 @@ def write(
         files[SPRITE_NAME] = sprite_png(images, prepared.columns)
     from lightboard.urls import is_url
 
-    store = RemoteFiles(logdir, storage_options) if is_url(logdir) else LocalFiles()
-    with lock_for(config_path if is_url(logdir) else os.path.abspath(config_path)):
+    remote = is_url(logdir)
+    store = RemoteFiles(logdir, storage_options) if remote else LocalFiles()
+    with config_lock(config_path if remote else os.path.abspath(config_path), local=not remote):
         config = read_config(config_path, store)
         for name, data in files.items():
             store.replace(os.path.join(directory, name), data)

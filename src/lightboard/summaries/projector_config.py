@@ -1,22 +1,55 @@
-"""``projector_config.pbtxt``: reading it, and replacing it (or any file) atomically under a per-path lock,
-on the local disk or in object storage."""
+"""``projector_config.pbtxt``: reading it, and replacing it (or any file) atomically under a lock, on the local
+disk or in object storage.
+
+:func:`config_lock` serializes the updates of one config: the threads of a process with a lock per path, the
+processes on one machine (or sharing a local file system with working ``flock``) with an exclusive ``flock`` on
+``.projector_config.pbtxt.lock`` beside it, so that two processes logging embeddings into one logdir lose no
+entry. Object stores have no lock: there, two processes updating one config at once may still lose an entry.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 from lightboard.summaries.embedding_files import METHOD
+
+try:
+    import fcntl
+except ImportError:  # Windows: threads are still held off
+    fcntl = None  # type: ignore[assignment]
 
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
 def lock_for(path: str) -> threading.Lock:
+    """The lock of ``path`` among this process's threads."""
     with _locks_guard:
         return _locks.setdefault(path, threading.Lock())
+
+
+@contextlib.contextmanager
+def config_lock(config_path: str, local: bool) -> Iterator[None]:
+    """Hold the update of ``config_path`` against this process's other threads and, for a ``local`` path,
+    against other processes: an exclusive ``flock`` on the lock file beside it (created if needed, never
+    removed: removing it would let two processes lock two different files). Where ``fcntl`` is missing
+    (Windows) only threads are held off."""
+    with lock_for(config_path):
+        if not local or fcntl is None:
+            yield
+            return
+        directory, name = os.path.split(config_path)
+        os.makedirs(directory or ".", exist_ok=True)
+        descriptor = os.open(os.path.join(directory, f".{name}.lock"), os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX)  # released when the descriptor is closed
+            yield
+        finally:
+            os.close(descriptor)
 
 
 def _reset_locks_in_child() -> None:
