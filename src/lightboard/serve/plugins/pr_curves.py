@@ -35,7 +35,8 @@ def area(x: np.ndarray, y: np.ndarray) -> float:
 
 def entry(step: int, wall_time: float, data: np.ndarray) -> dict[str, Any]:
     """One curve: ``data`` is the ``[6, T]`` array the writer stores (TP, FP, TN, FN, precision, recall)."""
-    tp, fp, tn, fn, precision, recall = data
+    tp, fp, tn, fn = data[:4].astype(np.float64)  # the rates in double precision, from the float32 counts
+    precision, recall = data[4], data[5]
     # Counts truncated one by one, as TensorBoard does: weighted counts 0.6 + 0.6 are no predicted positive.
     predicted = tp.astype(np.int64) + fp.astype(np.int64)
     end = len(predicted) - 1
@@ -43,7 +44,7 @@ def entry(step: int, wall_time: float, data: np.ndarray) -> dict[str, Any]:
         end -= 1
     end += 1
     negatives = fp + tn
-    fpr = np.divide(fp, negatives, out=np.zeros_like(fp, dtype=np.float64), where=negatives > 0)[:end]
+    fpr = np.divide(fp, negatives, out=np.zeros_like(fp), where=negatives > 0)[:end]
     recall, precision = recall[:end], precision[:end]
     # Both curves get the end that no threshold reaches, as sklearn's precision_recall_curve and roc_curve give
     # them: the PR curve ends at (recall 0, precision 1), the ROC curve (from (1, 1) at threshold 0) at (0, 0).
