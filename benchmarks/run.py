@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import alerts
 import read
 import serve
+import serve_many
 import storage
 
 # TensorFlow/TensorBoard C++ logging, and Python warnings of the peers (also inherited by subprocesses).
@@ -707,12 +708,13 @@ def main(argv: list[str] | None = None) -> int:
         help="run only this benchmark (repeatable): "
         + ", ".join(bench.name for bench in BENCHMARKS)
         + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), storage (S3, storage.py), "
-        "alerts (the alerts' cost, alerts.py)",
+        "alerts (the alerts' cost, alerts.py), many (the viewer with many runs and tags, serve_many.py)",
     )
     args = parser.parse_args(argv)
     settings = Settings(quick=True, repeats=1, import_runs=1) if args.quick else Settings()
     chosen = [bench for bench in BENCHMARKS if not args.only or bench.name in args.only]
-    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - {"read", "serve", "storage", "alerts"}
+    sections = {"read", "serve", "storage", "alerts", "many"}
+    unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - sections
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
 
@@ -744,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
     serving = serve.section(quick=settings.quick) if not args.only or "serve" in args.only else None
     uploading = storage.section(quick=settings.quick) if not args.only or "storage" in args.only else None
     alerting = alerts.section(quick=settings.quick) if not args.only or "alerts" in args.only else None
+    crowding = serve_many.section(quick=settings.quick) if not args.only or "many" in args.only else None
 
     if args.json:
         payload = {
@@ -765,6 +768,7 @@ def main(argv: list[str] | None = None) -> int:
             "serve": serving,
             "storage": uploading,
             "alerts": alerting,
+            "many": crowding,
         }
         with open(args.json, "w", encoding="utf-8") as out:
             json.dump(payload, out, indent=2)
