@@ -1,12 +1,13 @@
 """Distributions: each logged histogram of a tag compressed to TensorBoard's nine percentiles of a normal
 distribution, interpolated from the buckets as TensorBoard's ``distribution/compressor.py`` does.
 
-The percentiles of many histograms are computed together (:func:`percentile_table`, vectorised over a chunk of
-histograms at a time) and kept with the decoded histograms, so a live run's new step costs one row."""
+The percentiles of many histograms are computed together (:func:`percentile_table`, vectorised over histograms
+with the same number of buckets) and kept with the decoded histograms, so a live run's new step costs one row;
+points are made JSON-ready only when served (see :class:`~lightboard.serve.plugins.histograms.LazyPoints`)."""
 
 from __future__ import annotations
 
-import gc
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,16 +15,16 @@ import numpy as np
 
 from lightboard.reader import Run
 from lightboard.serve.plugin import Plugin
-from lightboard.serve.plugins.histograms import decoded
+from lightboard.serve.plugins.histograms import LazyPoints, decoded
 
 BASIS_POINTS = (0, 668, 1587, 3085, 5000, 6915, 8413, 9332, 10000)
 """The percentiles drawn, in hundredths of a percent: ±0, 1, 1.5, 2 and 3 standard deviations of a normal."""
 
-CHUNK_ROWS = 1 << 20
-"""About how many bucket rows :func:`percentile_table` handles at once (bounds its temporary memory)."""
+CHUNK_CELLS = 1 << 21
+"""About how many bucket cells :func:`percentile_table` handles at once (bounds its temporary memory)."""
 
-_STRIDE = 2.0 * BASIS_POINTS[-1]
-"""Offset between histograms in the combined cumulative weights (each spans 0..10000)."""
+_STRIDE = 4.0 * BASIS_POINTS[-1]
+"""Offset between rows when one search runs over the cumulative weights of many histograms (each 0..10000)."""
 
 
 def percentiles(buckets: np.ndarray) -> list[float]:
@@ -38,52 +39,60 @@ def percentiles(buckets: np.ndarray) -> list[float]:
 
 
 def percentile_table(histograms: Sequence[np.ndarray]) -> np.ndarray:
-    """``[n, 9]`` float64: :func:`percentiles` of each of ``histograms`` (``[k, 3]`` bucket arrays)."""
+    """``[n, 9]`` float64: :func:`percentiles` of each of ``histograms`` (``[k, 3]`` bucket arrays).
+
+    Histograms with the same number of buckets are stacked and computed together, with the same floating-point
+    operations as TensorBoard's compressor on each (so a basis point landing exactly on a cumulative weight
+    picks the same bucket); empty histograms are all zeros.
+    """
     table = np.zeros((len(histograms), len(BASIS_POINTS)))
-    start = 0
-    while start < len(histograms):
-        stop, rows = start, 0
-        while stop < len(histograms) and (rows < CHUNK_ROWS or stop == start):
-            rows += len(histograms[stop])
-            stop += 1
-        table[start:stop] = _chunk(histograms[start:stop])
-        start = stop
+    sizes = np.fromiter((len(b) for b in histograms), dtype=np.int64, count=len(histograms))
+    order = np.argsort(sizes, kind="stable")
+    bounds = np.flatnonzero(np.diff(sizes[order])) + 1
+    for group in np.split(order, bounds):
+        k = int(sizes[group[0]])
+        if k == 0:
+            continue
+        step = max(1, CHUNK_CELLS // k)
+        for at in range(0, len(group), step):
+            members = group[at : at + step]
+            table[members] = _same_length(np.stack([histograms[i] for i in members]))
     return table
 
 
-def _chunk(histograms: Sequence[np.ndarray]) -> np.ndarray:
-    out = np.zeros((len(histograms), len(BASIS_POINTS)))
-    sizes = np.fromiter((len(b) for b in histograms), dtype=np.int64, count=len(histograms))
-    filled = np.flatnonzero(sizes)  # empty histograms stay all zeros
-    if not len(filled):
-        return out
-    buckets = np.concatenate([histograms[i] for i in filled]).reshape(-1, 3)
-    sizes = sizes[filled]
-    ends = np.cumsum(sizes)
-    starts = ends - sizes
-    segment = np.repeat(np.arange(len(filled)), sizes)
-    counts, rights = buckets[:, 2], buckets[:, 1]
-    low, high = buckets[starts, 0], buckets[ends - 1, 1]
-    totals = np.add.reduceat(counts, starts)
-    scale = BASIS_POINTS[-1] / np.where(totals == 0, 1.0, totals)
-    running = np.cumsum(counts * scale[segment])
-    before = np.concatenate(([0.0], running))[starts]
-    weights = running - before[segment]  # each histogram's cumulative weights, 0..10000
-    keys = weights + segment * _STRIDE
+def _same_length(buckets: np.ndarray) -> np.ndarray:
+    """Percentiles of ``[m, k, 3]`` histograms (k >= 1)."""
+    m, k = buckets.shape[:2]
+    lefts, rights, counts = buckets[:, :, 0], buckets[:, :, 1], buckets[:, :, 2]
+    low, high = lefts[:, 0], rights[:, -1]
+    totals = counts.sum(axis=1)
+    weights = (counts * BASIS_POINTS[-1] / np.where(totals == 0, 1.0, totals)[:, None]).cumsum(axis=1)
+    rows = np.arange(m)
+    # One search over every row at once: row r's weights shifted by r * _STRIDE, then each row's index moved by
+    # the exact weights where the shift's rounding put it off by one or more (near-ties only).
+    keys = (weights + (rows * _STRIDE)[:, None]).ravel()
+    out = np.empty((m, len(BASIS_POINTS)))
     for j, basis in enumerate(BASIS_POINTS):
-        at = np.searchsorted(keys, np.arange(len(filled)) * _STRIDE + basis, side="right")
-        past = at >= ends
-        i = np.minimum(at, ends - 1)
-        first = i == starts
-        cumulative = weights[i]
-        previous = np.where(first, 0.0, weights[np.maximum(i - 1, 0)])
-        left = np.where(first | (previous == 0), low, np.maximum(rights[np.maximum(i - 1, 0)], low))
-        right = np.minimum(rights[i], high)
+        i = np.searchsorted(keys, rows * _STRIDE + basis, side="right") - rows * k
+        i = np.clip(i, 0, k)
+        while True:  # numpy's searchsorted(weights[r], basis, side="right"), exactly
+            down = (i > 0) & (weights[rows, np.maximum(i - 1, 0)] > basis)
+            up = (i < k) & (weights[rows, np.minimum(i, k - 1)] <= basis)
+            if not (down.any() or up.any()):
+                break
+            i = i - down + up
+        past = i >= k
+        i = np.minimum(i, k - 1)
+        first = i == 0
+        cumulative = weights[rows, i]
+        previous = np.where(first, 0.0, weights[rows, np.maximum(i - 1, 0)])
+        left = np.where(first | (previous == 0), low, np.maximum(rights[rows, np.maximum(i - 1, 0)], low))
+        right = np.minimum(rights[rows, i], high)
         span = cumulative - previous
         with np.errstate(invalid="ignore", divide="ignore"):
             value = left + (basis - previous) * (right - left) / np.where(span == 0, 1.0, span)
-        out[filled, j] = np.where(past, high, np.where(span == 0, right, value))
-    # Once a basis point is past the last weight, the later ones are too (TensorBoard stops there).
+        # span 0 cannot follow from the search (weights[i] > basis >= previous); kept finite all the same
+        out[:, j] = np.where(past, high, np.where(span == 0, right, value))
     return out
 
 
@@ -100,30 +109,26 @@ def _table(run: Run, tag: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return found.steps, found.wall_times, done[:n]
 
 
-def points(run: Run, tag: str) -> list[dict[str, Any]]:
+def points(run: Run, tag: str) -> Sequence[dict[str, Any]]:
     """Every histogram of ``tag`` in ``run`` as ``step``, ``wall_time`` and ``percentiles``:
-    ``[[basis point, value], ...]`` (value null when not finite)."""
+    ``[[basis point, value], ...]`` (value null when not finite), each made when served."""
     steps, walls, table = _table(run, tag)
-    finite = np.isfinite(table)
-    values = table.tolist() if finite.all() else np.where(finite, table, None).tolist()
-    bases = BASIS_POINTS
-    paused = gc.isenabled()
-    gc.disable()  # a million small lists: the collector would walk them again and again (2 s -> 0.3 s)
-    try:
-        return [
-            {"step": step, "wall_time": wall, "percentiles": [[b, v] for b, v in zip(bases, row, strict=True)]}
-            for step, wall, row in zip(steps.tolist(), walls.tolist(), values, strict=True)
+
+    def make(i: int) -> dict[str, Any]:
+        row = table[i].tolist()
+        pairs = [
+            [basis, value if math.isfinite(value) else None] for basis, value in zip(BASIS_POINTS, row, strict=True)
         ]
-    finally:
-        if paused:
-            gc.enable()
+        return {"step": int(steps[i]), "wall_time": float(walls[i]), "percentiles": pairs}
+
+    return LazyPoints(steps, walls, make)
 
 
 PLUGIN = Plugin(
     name="distributions",
     title="Distributions",
     kind="histograms",
-    points=points,
+    points=points,  # type: ignore[arg-type]  # a lazy Sequence of the points, not a list
     point_schema={
         "type": "object",
         "required": ["step", "wall_time", "percentiles"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 import numpy as np
@@ -107,15 +107,17 @@ def _decode(values: list[tuple[int, float, Any]]) -> list[reader_points.Histogra
 
 
 class LazyPoints(Sequence):
-    """A tag's points as the plugin contract wants them (``step``, ``wall_time``, ``buckets``), made on access:
-    indexing gives a complete JSON-ready dict; iterating gives dicts whose ``buckets`` are listed when first
-    looked up. Nothing is listed for points that are never served."""
+    """A tag's points as the plugin contract wants them, made on access: indexing gives a complete JSON-ready
+    dict (``make(i)``); iterating gives dicts with ``step`` and ``wall_time`` whose other keys are filled from
+    ``make(i)`` when first looked up. Nothing is listed for points that are never served."""
 
-    def __init__(self, histograms: Decoded) -> None:
-        self._decoded = histograms
+    def __init__(self, steps: np.ndarray, wall_times: np.ndarray, make: Callable[[int], dict[str, Any]]) -> None:
+        self._steps = steps
+        self._wall_times = wall_times
+        self._make = make
 
     def __len__(self) -> int:
-        return len(self._decoded.histograms)
+        return len(self._steps)
 
     @overload
     def __getitem__(self, index: int) -> dict[str, Any]: ...
@@ -124,31 +126,38 @@ class LazyPoints(Sequence):
     def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
-        h = self._decoded.histograms[index]
-        return {"step": h.step, "wall_time": h.wall_time, "buckets": listed(h.buckets)}
+        return self._make(int(range(len(self))[index]))
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for h in self._decoded.histograms:
-            yield _Point(h)
+        for i, (step, wall_time) in enumerate(zip(self._steps.tolist(), self._wall_times.tolist(), strict=True)):
+            yield _Point(step, wall_time, i, self._make)
 
 
 class _Point(dict):
-    """A point whose ``buckets`` are listed when first looked up."""
+    """A point holding ``step`` and ``wall_time``; its other keys are made when one is first looked up."""
 
-    def __init__(self, histogram: reader_points.Histogram) -> None:
-        super().__init__(step=histogram.step, wall_time=histogram.wall_time)
-        self._histogram = histogram
+    def __init__(self, step: int, wall_time: float, index: int, make: Callable[[int], dict[str, Any]]) -> None:
+        super().__init__(step=step, wall_time=wall_time)
+        self._index = index
+        self._make = make
 
     def __missing__(self, key: str) -> Any:
-        if key != "buckets":
+        complete = self._make(self._index)
+        if key not in complete:
             raise KeyError(key)
-        self["buckets"] = value = listed(self._histogram.buckets)
-        return value
+        self.update(complete)
+        return complete[key]
 
 
 def points(run: Run, tag: str) -> Sequence[dict[str, Any]]:
     """Every histogram of ``tag`` in ``run``: ``step``, ``wall_time``, ``buckets`` (made when served)."""
-    return LazyPoints(decoded(run, tag))
+    found = decoded(run, tag)
+
+    def make(i: int) -> dict[str, Any]:
+        h = found.histograms[i]
+        return {"step": h.step, "wall_time": h.wall_time, "buckets": listed(h.buckets)}
+
+    return LazyPoints(found.steps, found.wall_times, make)
 
 
 PLUGIN = Plugin(
