@@ -9,6 +9,7 @@ import time
 from starlette.testclient import TestClient
 
 from lightboard import SummaryWriter
+from lightboard.serve import views
 from lightboard.serve.app import create_app
 from lightboard.serve.source import LiveLogdir
 
@@ -85,3 +86,20 @@ def test_a_failing_read_is_reported_and_retried(tmp_path: pathlib.Path, monkeypa
         seen.set()
         body = wait_for(client, "/api/runs", lambda body: body["error"] is None and body["runs"])
         assert body["error"] is None and [run["points"] for run in body["runs"]] == [1]
+
+
+def test_the_first_answers_are_ready_before_a_page_asks(tmp_path: pathlib.Path, monkeypatch) -> None:
+    """After the first read, the runs, dashboards and scalar tags a page asks first are computed at once."""
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    listed: list[int] = []
+    real = views.runs
+    monkeypatch.setattr(views, "runs", lambda entries: listed.append(len(entries)) or real(entries))
+    source = LiveLogdir(str(tmp_path))
+    with TestClient(create_app(source, reload_interval=0), base_url="http://localhost") as client:
+        deadline = time.monotonic() + 30
+        while not listed and time.monotonic() < deadline:  # no request made: only the read can compute it
+            time.sleep(0.01)
+        assert listed == [1], "computed with the read, before any request"
+        assert client.get("/api/runs", params={"ranks": "merge"}).json()["runs"][0]["name"] == "run"
+        assert listed == [1], "and answered from what was computed"

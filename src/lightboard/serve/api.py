@@ -21,7 +21,7 @@ from lightboard.serve.encode import json_bytes
 from lightboard.serve.openapi import document
 from lightboard.serve.order import natural
 from lightboard.serve.plugin import NotFound, Plugin, spread
-from lightboard.serve.plugins import PLUGINS
+from lightboard.serve.plugins import BY_NAME, PLUGINS
 from lightboard.serve.source import LiveLogdir
 
 MAX_STEPS = 1_000_000
@@ -30,69 +30,91 @@ DAMAGE_LISTED = 20
 """The most damage items ``/api/runs`` lists (it counts them all)."""
 
 
+def runs_listing(source: LiveLogdir, mode: str) -> tuple[int, list[dict[str, Any]]]:
+    """``(rank groups, runs)`` as ``/api/runs`` lists them with ``ranks=mode``, kept per generation (on the
+    reader's thread only)."""
+
+    def listing() -> tuple[int, list[dict[str, Any]]]:
+        groups = sum(isinstance(entry, merge.Merged) for entry in entries(source, "merge"))
+        return groups, views.runs(entries(source, mode))
+
+    return source.memo(("runs", mode), listing)
+
+
+def damage_listing(logdir: Any) -> dict[str, Any]:
+    """What the reader skipped, counted, the first :data:`DAMAGE_LISTED` listed (not kept per generation:
+    decoding a value may find more)."""
+    found = [(run.name, item) for run in logdir for item in run.damage]
+    items = [{"run": run, "path": item.path, "offset": item.offset, "problem": item.problem} for run, item in found]
+    return {"count": len(found), "items": items[:DAMAGE_LISTED]}
+
+
 async def runs(request: Request) -> Response:
-    """``GET /api/runs``: the runs with their point counts, last steps and times, and how many runs have rank
-    streams (which ``ranks=merge`` lists as one entry each)."""
+    """``GET /api/runs``: the runs with their point counts, last steps and times, how many runs have rank
+    streams (which ``ranks=merge`` lists as one entry each), and what the reader skipped."""
     try:
         mode = arguments.choice(request, "ranks", merge.MODES)
     except arguments.BadArgument as bad:
         return error(400, str(bad))
     source = source_of(request)
-
-    def listing(logdir: Any) -> tuple[int, list[dict[str, Any]]]:
-        groups = sum(isinstance(entry, merge.Merged) for entry in entries(source, "merge"))
-        return groups, views.runs(entries(source, mode))
-
-    def damage(logdir: Any) -> dict[str, Any]:
-        found = [(run.name, item) for run in logdir for item in run.damage]
-        items = [{"run": run, "path": item.path, "offset": item.offset, "problem": item.problem} for run, item in found]
-        return {"count": len(found), "items": items[:DAMAGE_LISTED]}
-
-    generation, (groups, listed) = await source.cached(("runs", mode), listing)
-    return json_answer(
-        {
-            "generation": generation,
-            "logdir": source.logdir.path,
-            "error": source.error,
-            "rank_groups": groups,
-            "runs": listed,
-            "damage": await source.query(damage),  # not kept per generation: decoding a value may find more
-        }
+    generation, (groups, listed), damage = await source.query(
+        lambda logdir: (source.generation, runs_listing(source, mode), damage_listing(logdir))
     )
+    body = {
+        "generation": generation,
+        "logdir": source.logdir.path,
+        "error": source.error,
+        "rank_groups": groups,
+        "runs": listed,
+        "damage": damage,
+    }
+    return json_answer(body)
 
 
 def tag_runs(source: LiveLogdir, plugin: Plugin, mode: str) -> dict[str, list[str]]:
-    """``{tag: [runs]}`` of ``plugin``'s kind, tags and runs in natural order (only scalars merge ranks)."""
-    if plugin.kind == "scalars":
-        listing = [(entry.name, entry.scalar_tags()) for entry in entries(source, mode)]
-    else:
-        listing = [(run.name, run.tags().get(plugin.kind, [])) for run in source.logdir]
-    tags: dict[str, list[str]] = {}
-    for name, its in listing:
-        for tag in its:
-            tags.setdefault(tag, []).append(name)
-    return {tag: natural(tags[tag]) for tag in natural(tags)}
+    """``{tag: [runs]}`` of ``plugin``'s kind, tags and runs in natural order (only scalars merge ranks), kept per
+    generation (on the reader's thread only)."""
+
+    def listing() -> dict[str, list[str]]:
+        if plugin.kind == "scalars":
+            pairs = [(entry.name, entry.scalar_tags()) for entry in entries(source, mode)]
+        else:
+            pairs = [(run.name, run.tags().get(plugin.kind, [])) for run in source.logdir]
+        tags: dict[str, list[str]] = {}
+        for name, its in pairs:
+            for tag in its:
+                tags.setdefault(tag, []).append(name)
+        return {tag: natural(tags[tag]) for tag in natural(tags)}
+
+    return source.memo(("tags", plugin.name, mode), listing)
+
+
+def dashboards_listing(source: LiveLogdir) -> list[dict[str, Any]]:
+    """Every dashboard in tab order with whether it is viewable and its number of tags (on the reader's thread)."""
+    return [
+        {
+            "name": plugin.name,
+            "title": plugin.title,
+            "viewable": plugin.viewable,
+            "tags": len(tag_runs(source, plugin, "separate")),
+        }
+        for plugin in PLUGINS
+    ]
+
+
+def warm(source: LiveLogdir) -> None:
+    """Compute what a page asks first (the runs, the dashboards, the scalar tags, as its default settings ask
+    them), so that they are ready when it does."""
+    runs_listing(source, "merge")
+    dashboards_listing(source)
+    tag_runs(source, BY_NAME["scalars"], "merge")
 
 
 async def dashboards(request: Request) -> Response:
     """``GET /api/dashboards``: every dashboard in tab order, whether the viewer can show it, and how many tags
     it has."""
     source = source_of(request)
-
-    def listing(logdir: Any) -> list[dict[str, Any]]:
-        return [
-            {
-                "name": plugin.name,
-                "title": plugin.title,
-                "viewable": plugin.viewable,
-                "tags": len(
-                    source.memo(("tags", plugin.name, "separate"), lambda p=plugin: tag_runs(source, p, "separate"))
-                ),
-            }
-            for plugin in PLUGINS
-        ]
-
-    generation, listed = await source.cached(("dashboards",), listing)
+    generation, listed = await source.query(lambda _: (source.generation, dashboards_listing(source)))
     return json_answer({"generation": generation, "dashboards": listed}, generation=generation)
 
 
@@ -105,7 +127,7 @@ def tags_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
         except arguments.BadArgument as bad:
             return error(400, str(bad))
         source = source_of(request)
-        generation, listed = await source.cached(("tags", plugin.name, mode), lambda _: tag_runs(source, plugin, mode))
+        generation, listed = await source.query(lambda _: (source.generation, tag_runs(source, plugin, mode)))
         return json_answer(listed, generation=generation)
 
     return tags

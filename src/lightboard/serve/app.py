@@ -72,6 +72,7 @@ def create_app(
             host (against DNS rebinding).
         reload_interval: seconds between refreshes of the logdir; 0 reads it once.
     """
+    source.warmers.append(lambda: api.warm(source))
     content = load_page()
     headers = {"Cache-Control": "no-cache"}
     if content is not None:

@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -20,6 +21,8 @@ T = TypeVar("T")
 log = logging.getLogger("lightboard.serve")
 READ_THREADS = min(4, os.cpu_count() or 1)
 """Runs read at once (the first read of a big logdir is what a user waits for)."""
+WARM_WHILE_ASKED_S = 10.0
+"""After new data, the warmers run if a query came this recently (or for the first read): a page is watching."""
 
 
 class LiveLogdir:
@@ -39,6 +42,10 @@ class LiveLogdir:
         self._worker = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="lightboard-reader")
         self._cache: dict[Any, Any] = {}
         self._started = False
+        self.warmers: list[Callable[[], object]] = []
+        """Run on the reader's thread after a read that brought new data (see :data:`WARM_WHILE_ASKED_S`): they
+        compute, through :meth:`memo`, the answers every page asks for first, so that they are ready."""
+        self._asked = 0.0
 
     def start(self) -> None:
         """Begin the first read (queries asked before it ends wait for it); later calls do nothing."""
@@ -60,8 +67,17 @@ class LiveLogdir:
         if consumed or len(self.logdir) != runs or self.generation == 0:
             self.generation += 1
             self._cache.clear()
+            if self.generation == 1 or time.monotonic() - self._asked < WARM_WHILE_ASKED_S:
+                self._warm()
             return True
         return False
+
+    def _warm(self) -> None:
+        for warmer in self.warmers:
+            try:
+                warmer()
+            except Exception:  # the query that needs it computes it again and reports the error
+                log.exception("warming an answer failed")
 
     async def refresh(self) -> bool:
         """Read what was written since the last refresh; return whether anything new was read."""
@@ -69,6 +85,7 @@ class LiveLogdir:
 
     async def call(self, function: Callable[[], T]) -> T:
         """Run ``function()`` on the reader's thread and return its result."""
+        self._asked = time.monotonic()
         return await asyncio.wrap_future(self._worker.submit(function))
 
     def memo(self, key: Any, compute: Callable[[], T]) -> T:
