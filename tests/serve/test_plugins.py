@@ -3,11 +3,13 @@ and the errors for unknown runs, tags, kinds and bad arguments."""
 
 from __future__ import annotations
 
+import io
 import pathlib
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
+from PIL import Image
 from starlette.testclient import TestClient
 
 from lightboard import SummaryWriter, read
@@ -105,7 +107,7 @@ def test_steps_spread_over_the_range_keep_the_ends(client: TestClient) -> None:
         ("/api/histograms", {"run": "run2", "tag": "weights", "steps": "2.5"}, 400, "whole number"),
         ("/api/text", {"run": "run2", "tag": "notes/text_summary", "xmin": "5", "xmax": "1"}, 400, "'xmin'"),
         ("/api/sideways/tags", {}, 404, "dashboards with routes: scalars, histograms"),
-        ("/api/images/tags", {}, 404, "no API route '/api/images/tags'"),
+        ("/api/graphs/tags", {}, 404, "no API route '/api/graphs/tags'"),
         ("/api/custom_scalars/match", {"regex": "("}, 400, "argument 'regex' is not a valid regular expression"),
     ],
 )
@@ -144,3 +146,32 @@ def test_damage_is_reported_and_the_rest_served(tmp_path: pathlib.Path) -> None:
         assert item["problem"] == "payload checksum" and item["offset"] > 0
         chart = client.get("/api/scalars", params={"tag": "loss", "smoothing": 0}).json()
         assert chart["series"][0]["count"] == 99, "every step but the damaged one"
+
+
+def test_media_points_and_their_bytes_on_demand(tmp_path: pathlib.Path) -> None:
+    pixels = np.random.default_rng(1).integers(0, 255, (2, 3, 8, 6), dtype=np.uint8)
+    with SummaryWriter(tmp_path / "run") as writer:
+        for step in range(3):
+            writer.add_image("pictures", pixels[step % 2], step)
+            writer.add_audio("sound", np.sin(np.arange(800) / 10.0 * (step + 1)), step, sample_rate=8000)
+    with TestClient(create_app(LiveLogdir(str(tmp_path)), reload_interval=0), base_url="http://localhost") as client:
+        assert client.get("/api/images/tags").json() == {"pictures": ["run"]}
+        body = client.get("/api/images", params={"run": "run", "tag": "pictures"}).json()
+        shapes = [(p["step"], p["index"], p["width"], p["height"], p["type"]) for p in body["points"]]
+        assert shapes == [(step, 0, 6, 8, "image/png") for step in range(3)]
+        expected = read(tmp_path).run("run").images("pictures")[1]
+        answer = client.get("/api/images/blob", params={"run": "run", "tag": "pictures", "step": 1, "index": 0})
+        assert answer.headers["content-type"] == "image/png" and answer.content == expected.encoded
+        decoded = np.asarray(Image.open(io.BytesIO(answer.content)))
+        assert np.array_equal(decoded, pixels[1].transpose(1, 2, 0))
+
+        clip = client.get("/api/audio/blob", params={"run": "run", "tag": "sound", "step": 2})
+        assert clip.headers["content-type"] == "audio/wav"
+        assert clip.content == read(tmp_path).run("run").audio("sound")[2].encoded
+        points = client.get("/api/audio", params={"run": "run", "tag": "sound"}).json()["points"]
+        assert [(p["step"], p["sample_rate"]) for p in points] == [(0, 8000), (1, 8000), (2, 8000)]
+
+        missing = client.get("/api/images/blob", params={"run": "run", "tag": "pictures", "step": 7})
+        assert missing.status_code == 404 and "no image 0 at step 7" in missing.json()["error"]
+        bad = client.get("/api/images/blob", params={"run": "run", "tag": "pictures"})
+        assert bad.status_code == 400 and "missing argument 'step'" in bad.json()["error"]

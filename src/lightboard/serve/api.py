@@ -150,12 +150,7 @@ def points_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
         source = source_of(request)
 
         def compute(logdir: Any) -> tuple[int, bytes]:
-            try:
-                run = logdir.run(name)
-            except KeyError:
-                raise NotFound(f"no run {name!r}") from None
-            if tag not in run.tags().get(plugin.kind, []):
-                raise NotFound(f"run {name!r} has no {plugin.name} tag {tag!r}")
+            run = _run_and_tag(logdir, plugin, name, tag)
             listed = source.memo(("points", plugin.name, name, tag), lambda: decode(run, tag))
             steps = np.fromiter((point["step"] for point in listed), dtype=np.int64, count=len(listed))
             chosen, total = spread(steps, lo, hi, limit)
@@ -171,9 +166,52 @@ def points_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
     return points
 
 
+def _run_and_tag(logdir: Any, plugin: Plugin, name: str, tag: str) -> Any:
+    """The run ``name``, which must have ``tag`` of ``plugin``'s kind (NotFound otherwise)."""
+    try:
+        run = logdir.run(name)
+    except KeyError:
+        raise NotFound(f"no run {name!r}") from None
+    if tag not in run.tags().get(plugin.kind, []):
+        raise NotFound(f"run {name!r} has no {plugin.name} tag {tag!r}")
+    return run
+
+
+def blob_endpoint(plugin: Plugin) -> Callable[[Request], Any]:
+    """``GET /api/<name>/blob?run=R&tag=T&step=S&index=I``: one sample's encoded bytes, with its media type."""
+    assert plugin.blob is not None
+    fetch = plugin.blob
+
+    async def blob(request: Request) -> Response:
+        try:
+            name = arguments.one(request, "run")
+            tag = arguments.one(request, "tag")
+            step = arguments.whole(request, "step", None, -(2**63), 2**63 - 1)
+            index = arguments.whole(request, "index", 0, 0, 2**31)
+            if step is None:
+                raise arguments.BadArgument("missing argument 'step'")
+        except arguments.BadArgument as bad:
+            return error(400, str(bad))
+
+        def compute(logdir: Any) -> tuple[bytes, str]:
+            run = _run_and_tag(logdir, plugin, name, tag)
+            try:
+                return fetch(run, tag, step, index or 0)
+            except LookupError as missing:
+                raise NotFound(str(missing)) from None
+
+        try:
+            content, media = await source_of(request).query(compute)
+        except NotFound as missing:
+            return error(404, str(missing))
+        return Response(content, media_type=media, headers={"Cache-Control": "no-cache"})
+
+    return blob
+
+
 async def unknown_kind(request: Request) -> Response:
     """Any other ``/api/...`` path: 404 naming the dashboards there are."""
-    names = ", ".join(plugin.name for plugin in PLUGINS if plugin.viewable)
+    names = ", ".join(plugin.name for plugin in PLUGINS if plugin.served)
     return error(404, f"no API route {request.url.path!r}; dashboards with routes: {names}")
 
 
@@ -183,14 +221,16 @@ async def openapi(request: Request) -> Response:
 
 
 def routes() -> list[Route]:
-    """Every API route: the core ones, then each viewable plugin's ``tags``, points and own routes."""
+    """Every API route: the core ones, then each served plugin's ``tags``, points, blobs and own routes."""
     listed = [Route("/api/runs", runs), Route("/api/dashboards", dashboards), Route("/api/openapi.json", openapi)]
     for plugin in PLUGINS:
-        if not plugin.viewable:
+        if not plugin.served:
             continue
         listed.append(Route(f"/api/{plugin.name}/tags", tags_endpoint(plugin)))
         if plugin.points is not None:
             listed.append(Route(f"/api/{plugin.name}", points_endpoint(plugin)))
+        if plugin.blob is not None:
+            listed.append(Route(f"/api/{plugin.name}/blob", blob_endpoint(plugin)))
         listed.extend(Route(path, endpoint) for path, endpoint in plugin.routes)
     listed.append(Route("/api/{rest:path}", unknown_kind))
     return listed

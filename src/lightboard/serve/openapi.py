@@ -176,6 +176,26 @@ def _plugin_paths(plugin: Plugin) -> dict[str, Any]:
                 },
             }
         }
+    if plugin.blob is not None:
+        paths[f"/api/{plugin.name}/blob"] = {
+            "get": {
+                "summary": f"One {plugin.title.lower()} sample's encoded bytes",
+                "operationId": f"{plugin.name}Blob",
+                "parameters": [
+                    spec.query("run", "The run.", {"type": "string"}, required=True),
+                    spec.query("tag", "The tag.", {"type": "string"}, required=True),
+                    spec.query("step", "The step.", {"type": "integer"}, required=True),
+                    spec.query("index", "The sample within the step.", {"type": "integer", "default": 0}),
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The bytes as logged, with their media type",
+                        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+                    },
+                    **spec.errors(400, 404),
+                },
+            }
+        }
     return {**paths, **plugin.paths}
 
 
@@ -192,7 +212,7 @@ def document() -> dict[str, Any]:
                 "cookie, or an `Authorization: Bearer` header."
             ),
         },
-        "paths": {**_PATHS, **{path: item for p in PLUGINS if p.viewable for path, item in _plugin_paths(p).items()}},
+        "paths": {**_PATHS, **{path: item for p in PLUGINS if p.served for path, item in _plugin_paths(p).items()}},
         "components": {
             "schemas": {**_SCHEMAS, **{name: schema for p in PLUGINS for name, schema in p.schemas.items()}},
             "securitySchemes": {

@@ -9,6 +9,8 @@ Every plugin gets the same two routes from :mod:`lightboard.serve.api`:
   over the steps (first and last kept), within ``xmin``/``xmax`` when given; ``total`` counts the points in
   that range, so a page can say "N of M steps shown".
 
+A media plugin also has ``GET /api/<name>/blob?run=R&tag=T&step=S&index=I``: one sample's encoded bytes.
+
 A plugin without ``points`` (the scalars) answers ``/api/<name>`` itself, through its ``routes``.
 """
 
@@ -26,6 +28,9 @@ from lightboard.reader import Run
 
 Points = Callable[[Run, str], list[dict[str, Any]]]
 """Every point of a tag of a run, JSON-ready dicts with ``step`` and ``wall_time`` first, in logged order."""
+Blob = Callable[[Run, str, int, int], tuple[bytes, str]]
+"""The encoded bytes of one sample of a tag (run, tag, step, index) and their media type; LookupError when the
+tag has no such step or index."""
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -42,11 +47,12 @@ class Plugin:
         title: what its tab says.
         kind: the reader's kind (``Run.tags()`` key) of the tags it shows.
         points: a tag's points in a run; None when the plugin answers ``/api/<name>`` itself.
+        blob: for media kinds, one sample's encoded bytes, answered at ``/api/<name>/blob?run&tag&step&index``.
         point_schema: the OpenAPI schema of one point (with ``points``).
         routes: ``(path, endpoint)`` of routes of its own.
         paths: the OpenAPI path items of those routes.
         schemas: OpenAPI component schemas those path items refer to.
-        viewable: False for a dashboard the viewer cannot show yet: it is listed, with no routes.
+        viewable: False for a dashboard the page cannot show yet: it is listed (and has the routes it has).
     """
 
     name: str
@@ -54,10 +60,16 @@ class Plugin:
     kind: str
     points: Points | None = None
     point_schema: dict[str, Any] = field(default_factory=dict)
+    blob: Blob | None = None
     routes: tuple[tuple[str, Endpoint], ...] = ()
     paths: dict[str, Any] = field(default_factory=dict)
     schemas: dict[str, Any] = field(default_factory=dict)
     viewable: bool = True
+
+    @property
+    def served(self) -> bool:
+        """Whether it has API routes (``/api/<name>/tags`` and the rest)."""
+        return self.points is not None or bool(self.routes)
 
 
 def spread(steps: np.ndarray, lo: float | None, hi: float | None, limit: int | None) -> tuple[np.ndarray, int]:

@@ -1,22 +1,22 @@
 """The viewer's dashboards: one plugin per dashboard, in the order of the page's tabs.
 
 :data:`PLUGINS` is the one table the server reads: each plugin's routes, tag listing and OpenAPI entries come
-from it (see :class:`lightboard.serve.plugin.Plugin`). Dashboards the viewer cannot show yet are in it too, not
-``viewable``: ``/api/dashboards`` lists them with their tag counts (the page says it cannot show them) and they
-have no routes.
+from it (see :class:`lightboard.serve.plugin.Plugin`). Dashboards the page cannot show yet are in it too, not
+``viewable``: ``/api/dashboards`` lists them with their tag counts (the page says it cannot show them); those
+with points (images, audio) have their routes already.
 """
 
 from __future__ import annotations
 
 from lightboard.serve.plugin import Plugin
-from lightboard.serve.plugins import custom_scalars, distributions, histograms, pr_curves, scalars, text
+from lightboard.serve.plugins import custom_scalars, distributions, histograms, media, pr_curves, scalars, text
 
 PLUGINS: tuple[Plugin, ...] = (
     scalars.PLUGIN,
     histograms.PLUGIN,
     distributions.PLUGIN,
-    Plugin(name="images", title="Images", kind="images", viewable=False),
-    Plugin(name="audio", title="Audio", kind="audio", viewable=False),
+    media.IMAGES,
+    media.AUDIO,
     text.PLUGIN,
     pr_curves.PLUGIN,
     Plugin(name="hparams", title="HParams", kind="hparams", viewable=False),
