@@ -71,6 +71,8 @@ export class PrCard implements Card {
   private readonly rows = new Map<string, RunRow>();
   private kind: CurveKind = "pr";
   private controller: AbortController | null = null;
+  /** The curves and kind drawn: unchanged, the plot is not rebuilt (new data elsewhere, a hover kept). */
+  private drawnCurves: unknown[] = [];
 
   constructor(
     readonly tag: string,
@@ -185,11 +187,15 @@ export class PrCard implements Card {
     }
     this.message.replaceChildren();
     if (this.rows.size === 0) this.message.textContent = "No selected run has this tag.";
-    try {
-      this.plot.draw(curves, this.kind);
-    } catch (e) {
-      this.fail(e);
-      return;
+    const shows = [this.kind, ...curves.flatMap((c) => [c.run, c.point])];
+    if (shows.length !== this.drawnCurves.length || shows.some((v, i) => v !== this.drawnCurves[i])) {
+      try {
+        this.plot.draw(curves, this.kind);
+      } catch (e) {
+        this.fail(e);
+        return;
+      }
+      this.drawnCurves = shows;
     }
     this.ctx.hooks.charts.set(`pr_curves:${this.tag}`, { plot: this.plot.uplot, response: curves });
     this.setState("drawn");
@@ -206,6 +212,7 @@ export class PrCard implements Card {
   }
 
   private fail(e: unknown): void {
+    this.drawnCurves = [];
     this.setState("error");
     for (const row of this.rows.values()) row.show("error");
     this.message.replaceChildren(element("span", "", `Could not load: ${e instanceof Error ? e.message : String(e)}`));

@@ -38,6 +38,9 @@ export class TextPanel {
   private query = "";
   private total = 0;
   private controller: AbortController | null = null;
+  /** What the body shows (steps, their texts, Markdown or not): unchanged, it is not rebuilt, so new data
+   * elsewhere in the logdir does not reset a reader's scroll position or text selection. */
+  private rendered: unknown[] = [];
 
   constructor(
     readonly run: string,
@@ -119,6 +122,7 @@ export class TextPanel {
       : `${formatStep(this.total)} step${this.total === 1 ? "" : "s"}`;
     this.stepper.el.hidden = this.showAll;
     if (steps.length === 0) {
+      this.rendered = [];
       this.body.replaceChildren();
       this.more.hidden = true;
       this.message.textContent = query ? `No step's text holds “${query}”.` : "No text logged yet.";
@@ -137,6 +141,12 @@ export class TextPanel {
     if (controller.signal.aborted) return;
     this.message.textContent = "";
     const { markdown } = this.options();
+    const shows = [markdown, this.showAll, steps.length, ...wanted.map((step) => this.cache.get(step))];
+    if (shows.length === this.rendered.length && shows.every((v, i) => v === this.rendered[i])) {
+      this.drawn();
+      return;
+    }
+    this.rendered = shows;
     if (this.showAll) {
       delete this.el.dataset.step;
       this.body.replaceChildren(...wanted.map((step) => this.entry(step, markdown)));
@@ -196,6 +206,7 @@ export class TextPanel {
 
   private fail(e: unknown): void {
     this.stepsKey = "";
+    this.rendered = [];
     this.setState("error");
     this.body.replaceChildren();
     this.message.replaceChildren(element("span", "", `Could not load: ${e instanceof Error ? e.message : String(e)}`));
