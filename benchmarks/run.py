@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import alerts
 import read
 import serve
+import serve_histograms
 import serve_many
 import storage
 
@@ -707,13 +708,14 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         help="run only this benchmark (repeatable): "
         + ", ".join(bench.name for bench in BENCHMARKS)
-        + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), storage (S3, storage.py), "
+        + ", read (the readers' section, see read.py), serve (the viewer's, serve.py), histograms (the viewer's "
+        "histograms and distributions, serve_histograms.py), storage (S3, storage.py), "
         "alerts (the alerts' cost, alerts.py), many (the viewer with many runs and tags, serve_many.py)",
     )
     args = parser.parse_args(argv)
     settings = Settings(quick=True, repeats=1, import_runs=1) if args.quick else Settings()
     chosen = [bench for bench in BENCHMARKS if not args.only or bench.name in args.only]
-    sections = {"read", "serve", "storage", "alerts", "many"}
+    sections = {"read", "serve", "histograms", "storage", "alerts", "many"}
     unknown = set(args.only or ()) - {bench.name for bench in BENCHMARKS} - sections
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
@@ -744,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n(ran in {elapsed:.0f} s)")
     reading = read.section(quick=settings.quick) if not args.only or "read" in args.only else None
     serving = serve.section(quick=settings.quick) if not args.only or "serve" in args.only else None
+    histograms = serve_histograms.section(quick=settings.quick) if not args.only or "histograms" in args.only else None
     uploading = storage.section(quick=settings.quick) if not args.only or "storage" in args.only else None
     alerting = alerts.section(quick=settings.quick) if not args.only or "alerts" in args.only else None
     crowding = serve_many.section(quick=settings.quick) if not args.only or "many" in args.only else None
@@ -766,6 +769,7 @@ def main(argv: list[str] | None = None) -> int:
             "seconds": elapsed,
             "read": reading,
             "serve": serving,
+            "histograms": histograms,
             "storage": uploading,
             "alerts": alerting,
             "many": crowding,
