@@ -194,9 +194,9 @@ def test_distributions_bands_and_tooltip(page, url: str, logdir: pathlib.Path) -
     open_dashboard(page, url, "?dashboard=distributions")
     panels = wait_panels(page, "distributions", "layer/weights", 3, total=STEPS)
     assert [p["run"] for p in panels] == [HOSTILE_RUN, "alpha", "beta"]
-    shown = int(panels[0]["shown"])
+    assert all(p["shown"] == str(STEPS) for p in panels)  # every step
     foot = page.locator(PANEL.format(kind="distributions", tag="layer/weights") + " .hist-foot").first.inner_text()
-    assert foot == f"{shown} of {STEPS} steps shown"
+    assert foot == f"{STEPS} of {STEPS} steps shown"
     over = PANEL.format(kind="distributions", tag="layer/weights") + '[data-run="alpha"] .u-over'
     tip = hover(page, over, 0.6, 0.5)
     histograms = {h.step: h for h in read(logdir).run("alpha").histograms("layer/weights")}

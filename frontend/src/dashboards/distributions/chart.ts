@@ -29,6 +29,10 @@ const BANDS: [number, number, number][] = [
 
 type Range = { min: number; max: number };
 
+/** Steps fetched: every one up to this many (the bands cost nine numbers a step); past it, this many spread
+ * evenly, and a drag across the chart fetches every step of that range. */
+const MAX_STEPS = 10_000;
+
 export class DistributionChart implements Panel {
   readonly el: HTMLElement;
   private readonly plotBox: HTMLElement;
@@ -58,8 +62,8 @@ export class DistributionChart implements Panel {
   }
 
   refresh(): void {
-    const steps = Math.min(5000, Math.max(100, Math.round(this.plotBox.clientWidth || 400)));
-    const key = JSON.stringify([steps, this.zoom, this.ctx.generation()]);
+    const steps = MAX_STEPS;
+    const key = JSON.stringify([this.zoom, this.ctx.generation()]);
     if (key === this.loadedKey || key === this.pendingKey) return;
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
