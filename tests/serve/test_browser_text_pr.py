@@ -231,6 +231,16 @@ def test_search_keeps_the_steps_whose_text_matches(page, url: str) -> None:
         arg=hostile,
         timeout=WAIT_MS,
     )
+    assert "textq=NEEDLE" in page.url
+
+
+def test_search_and_markdown_off_are_kept_in_the_address(page, url: str) -> None:
+    page.goto(f"{url}?dashboard=text&textq=needle&markdown=0")
+    card = TEXT_CARD.format(tag=NOTES, run="alpha")
+    wait_drawn(page, card, step=3)
+    assert page.locator(card + " pre.text-raw").text_content() == note(3)
+    assert page.locator(".text-search").input_value() == "needle"
+    assert "textq=needle" in page.url and "markdown=0" in page.url
 
 
 # -- PR curves ---------------------------------------------------------------------------------------------------
