@@ -55,9 +55,6 @@ def write_logdir(root: pathlib.Path) -> None:
     """Runs ``a_tbx`` (tensorboardX), ``b_torch`` (torch), ``c_lb`` (lightboard, three calls that add up),
     ``d_plain`` (scalars, no layout) and ``e_closed`` (a closed category, written by torch). Their layouts overlap
     so that merging skips duplicates, appends new charts to an earlier category, and adds categories."""
-    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
-    from tensorboard.compat.proto.tensor_pb2 import TensorProto
-    from tensorboard.plugins.custom_scalar import layout_pb2
     from tensorboardX import SummaryWriter as TbxWriter
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
 
@@ -76,21 +73,25 @@ def write_logdir(root: pathlib.Path) -> None:
     with SummaryWriter(root / "d_plain") as writer:
         scalars(writer, "d_plain", ["loss/train", "lr", "other"])
     with TorchWriter(str(root / "e_closed")) as writer:
-        # A closed category, which the writers' dict layouts cannot express: a Layout proto of TensorBoard's.
-        closed = layout_pb2.Layout(
-            category=[
-                layout_pb2.Category(
-                    title="hidden",
-                    closed=True,
-                    chart=[layout_pb2.Chart(title="other", multiline=layout_pb2.MultilineChartContent(tag=["other"]))],
-                )
-            ]
-        )
-        # TensorBoard's summary.pb needs TensorFlow: the same Summary, from TensorBoard's protos.
-        metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="custom_scalars"))
-        tensor = TensorProto(dtype="DT_STRING", string_val=[closed.SerializeToString()])
-        value = Summary.Value(tag="custom_scalars__config__", metadata=metadata, tensor=tensor)
-        writer._get_file_writer().add_summary(Summary(value=[value]), 0)
+        writer._get_file_writer().add_summary(closed_layout("hidden", "other", "other"), 0)
+
+
+def closed_layout(category: str, chart: str, regex: str) -> object:
+    """A TensorBoard ``Summary`` of a layout with one closed category holding one multiline chart: what the writers'
+    dict layouts cannot express, built from TensorBoard's own protos (its ``summary.pb`` needs TensorFlow)."""
+    from tensorboard.compat.proto.summary_pb2 import Summary, SummaryMetadata
+    from tensorboard.compat.proto.tensor_pb2 import TensorProto
+    from tensorboard.plugins.custom_scalar import layout_pb2
+
+    content = layout_pb2.MultilineChartContent(tag=[regex])
+    layout = layout_pb2.Layout(
+        category=[
+            layout_pb2.Category(title=category, closed=True, chart=[layout_pb2.Chart(title=chart, multiline=content)])
+        ]
+    )
+    metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="custom_scalars"))
+    tensor = TensorProto(dtype="DT_STRING", string_val=[layout.SerializeToString()])
+    return Summary(value=[Summary.Value(tag="custom_scalars__config__", metadata=metadata, tensor=tensor)])
 
 
 @pytest.fixture(scope="module")

@@ -295,6 +295,7 @@ export class CustomChart {
     const d = this.el.dataset;
     d.series = String(r.series.length);
     d.lines = String(this.drawn?.lines.length ?? 0);
+    d.bands = String(this.drawn?.bands.length ?? 0);
     d.generation = String(r.generation);
     d.smoothing = String(r.smoothing);
     d.points = String(r.series.reduce((sum, s) => sum + s.value.length, 0));
@@ -347,7 +348,7 @@ export class CustomChart {
     this.message.textContent = text;
     this.setState("drawn");
     const d = this.el.dataset;
-    d.series = d.lines = d.points = "0";
+    d.series = d.lines = d.points = d.bands = "0";
     d.generation = String(this.ctx.generation());
     this.ctx.hooks.drawnAt.set(`${KIND}:${this.spec.title}`, performance.now());
   }
