@@ -16,7 +16,7 @@ class HistogramsDashboard implements Dashboard {
   private readonly settings: HistControls;
   private logdir = "";
 
-  constructor(ctx: DashboardContext) {
+  constructor(private readonly ctx: DashboardContext) {
     this.settings = new HistControls((what) => this.changed(what));
     this.controls = this.settings.el;
     const sidebar = byId("sidebar");
@@ -45,24 +45,30 @@ class HistogramsDashboard implements Dashboard {
   }
 
   refreshAll(): void {
-    this.settings.persist();
+    this.persist();
     this.grid.refreshAll();
   }
 
   setTagFilter(filter: RegExp | null): void {
+    this.persist();
     this.grid.setTagFilter(filter);
   }
 
   settingChanged(): void {
-    this.settings.persist();
+    this.persist();
   }
 
   shown(): void {
     this.refreshAll();
   }
 
+  /** Puts this dashboard's options back in the address bar (the page rewrites it from the shared settings). */
+  private persist(): void {
+    if (this.ctx.settings.dashboard === "histograms") this.settings.persist();
+  }
+
   private changed(what: "mode" | "axis" | "range"): void {
-    this.settings.persist();
+    this.persist();
     if (what === "mode") for (const card of this.grid.cards()) card.rebuild();
     else if (what === "axis") this.redraw();
     else this.grid.refreshAll();
