@@ -24,6 +24,23 @@ type State = "empty" | "loading" | "drawn" | "error";
 const POINT_BUDGET = 60_000;
 const MIN_BUCKETS = 50;
 
+/** Runs up to which the smoothed lines get a hover dot. */
+const HOVER_DOTS = 50;
+const DOT_SIZE = 7;
+
+/** A hover dot: uPlot places it and colours it with its series' stroke. */
+function hoverDot(): HTMLElement {
+  const dot = document.createElement("div");
+  Object.assign(dot.style, {
+    width: `${DOT_SIZE}px`,
+    height: `${DOT_SIZE}px`,
+    marginLeft: `${-DOT_SIZE / 2}px`,
+    marginTop: `${-DOT_SIZE / 2}px`,
+    borderWidth: "2px",
+  });
+  return dot;
+}
+
 export function bucketsFor(width: number, runs: number): number {
   const share = Math.max(MIN_BUCKETS, Math.floor(POINT_BUDGET / Math.max(1, runs)));
   return Math.min(10000, Math.max(MIN_BUCKETS, Math.min(Math.round(width), share)));
@@ -248,8 +265,9 @@ export class Chart {
       padding: [10, 14, 0, 0],
       cursor: {
         drag: { x: true, y: false, dist: 5 },
-        // A hover dot on the smoothed lines only.
-        points: { size: (_u, i) => (i >= firstSmoothed ? 7 : 0), width: (_u, i) => (i >= firstSmoothed ? 2 : 0) },
+        // A hover dot on the smoothed lines only, while they are few (uPlot moves one element per dot). uPlot's
+        // types want an element; its code takes anything else as "no dot" (initCursorPt: instanceof HTMLElement).
+        points: { show: (_u, i) => (i >= firstSmoothed && n <= HOVER_DOTS ? hoverDot() : (undefined as unknown as HTMLElement)) },
       },
       plugins: [
         tooltipPlugin(() => this.lines),
