@@ -11,7 +11,12 @@ Then reading back: a run written by lightboard (the same N steps and flushes, so
 second server whose every GET waits :data:`LATENCY` seconds, as a same-region round trip to a real store, by
 ``lightboard.read`` and by TensorBoard's ``EventAccumulator`` (its own S3 client, boto3): time to all points.
 
-Run ``.venv/bin/python benchmarks/storage.py`` (``--quick``: 5,000 steps) or ``make bench``.
+Last, the first read of a run of :data:`SEGMENTS` segments (one scalar each, uploaded directly) from a server
+with the same latency, read three ways by ``lightboard.read``: one segment after another (as before read-ahead),
+read ahead with s3fs's default 10 connections, and as now (read ahead, :data:`~lightboard.reader.storage.
+S3_CONNECTIONS` connections): time, GET requests and the most requests the server answered at once.
+
+Run ``.venv/bin/python benchmarks/storage.py`` (``--quick``: 5,000 steps, 100 segments) or ``make bench``.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from tests.s3server import S3Server
 BUCKET = "bench"
 LATENCY = 0.02
 """Seconds each GET of the read-back server waits (a same-region S3 round trip is 10-30 ms)."""
+SEGMENTS = 1_000
+"""Segments of the run whose first read is timed (``--quick``: 100)."""
 
 
 def log_run(writer_class: type, url: str, steps: int, flush_every: int) -> float:
@@ -81,9 +88,19 @@ def section(quick: bool = False, progress: bool = True) -> dict[str, Any]:
                     f" {results[name].get('error') or format(results[name]['seconds'], '.2f') + ' s'}", file=sys.stderr
                 )
         reads = read_back(Path(root), steps, flush_every, progress)
+        segments = 100 if quick else SEGMENTS
+        many = read_segments(Path(root), segments, progress)
     report(results, steps, flush_every, quick)
     report_reads(reads, steps, flush_every)
-    return {"quick": quick, "steps": steps, "flush_every": flush_every, "results": results, "reads": reads}
+    report_segments(many, segments)
+    return {
+        "quick": quick,
+        "steps": steps,
+        "flush_every": flush_every,
+        "results": results,
+        "reads": reads,
+        "segments": {"count": segments, "latency": LATENCY, "reads": many},
+    }
 
 
 def read_back(root: Path, steps: int, flush_every: int, progress: bool) -> dict[str, Any]:
@@ -115,6 +132,68 @@ def read_back(root: Path, steps: int, flush_every: int, progress: bool) -> dict[
                 reads[name] = {"error": f"{type(error).__name__}: {error}"}
             if progress:
                 print(f" {reads[name].get('error') or format(reads[name]['seconds'], '.2f') + ' s'}", file=sys.stderr)
+    return reads
+
+
+def upload_segments(url: str, segments: int) -> None:
+    """Put a run of ``segments`` event files (one ``train/loss`` scalar each, steps 0, 1, ...) under ``url``."""
+    import s3fs
+
+    from lightboard.events.record import frame
+    from lightboard.proto.event_pb2 import Event
+    from lightboard.proto.summary_pb2 import Summary
+
+    def segment(step: int) -> bytes:
+        value = Summary.Value(tag="train/loss", simple_value=1.0 / (step + 1))
+        return frame(Event(wall_time=1.7e9 + step, step=step, summary=Summary(value=[value])).SerializeToString())
+
+    base = f"{url}/events.out.tfevents.1700000000.bench"
+    s3fs.S3FileSystem().pipe({base + (f".{step:06d}" if step else ""): segment(step) for step in range(segments)})
+
+
+READ_WAYS = {
+    "one at a time": ("no read-ahead: a GET per segment, in turn (before read-ahead)", None, False),
+    "10 connections": ("read ahead with s3fs's default pool (before this change)", 10, True),
+    "now": ("read ahead, lightboard's pool (S3_CONNECTIONS)", None, True),
+}
+
+
+def read_segments(root: Path, segments: int, progress: bool) -> dict[str, Any]:
+    """The first read of a run of ``segments`` segments from a store with :data:`LATENCY`, three ways."""
+    import s3fs
+
+    import lightboard
+    from lightboard.reader import storage
+
+    reads: dict[str, Any] = {}
+    with S3Server(root / "segments.log", latency=LATENCY) as server:
+        os.environ.update(server.environment())
+        s3fs.S3FileSystem.clear_instance_cache()
+        server.create_bucket(BUCKET)
+        upload_segments(f"s3://{BUCKET}/segments/run", segments)
+        for name, (_, connections, ahead) in READ_WAYS.items():
+            if progress:
+                print(f"  storage: {segments:,} segments, {name} ...", end="", flush=True, file=sys.stderr)
+            s3fs.S3FileSystem.clear_instance_cache()  # a fresh client: nothing cached
+            options = {"config_kwargs": {"max_pool_connections": connections}} if connections else None
+            prefetch = storage.FsspecStore.prefetch
+            if not ahead:
+                storage.FsspecStore.prefetch = lambda self, ranges: None  # type: ignore[method-assign]
+            try:
+                before = len(server.requests())
+                started = time.perf_counter()
+                points = len(
+                    lightboard.read(f"s3://{BUCKET}/segments", storage_options=options).scalars("run", "train/loss")
+                )
+                seconds = time.perf_counter() - started
+            finally:
+                storage.FsspecStore.prefetch = prefetch  # type: ignore[method-assign]
+            gets = sum(1 for method, _, _ in server.requests()[before:] if method in ("GET", "HEAD"))
+            in_flight = server.most_in_flight("GET", f"/{BUCKET}/segments/run/")
+            reads[name] = {"seconds": seconds, "points": points, "requests": gets, "in_flight": in_flight}
+            server.log.write_text("")  # the next way's most-in-flight count starts afresh
+            if progress:
+                print(f" {seconds:.2f} s", file=sys.stderr)
     return reads
 
 
@@ -176,6 +255,22 @@ def report_reads(reads: dict[str, Any], steps: int, flush_every: int) -> None:
         print(
             f"\n  - TensorBoard / lightboard: {theirs['seconds'] / ours['seconds']:.0f}x the time (lightboard: one "
             "listing, then the segments fetched concurrently, one GET each)"
+        )
+
+
+def report_segments(reads: dict[str, Any], segments: int) -> None:
+    print(f"\nFirst read of a run of {segments:,} segments ({LATENCY * 1000:.0f} ms per GET), lightboard.read\n")
+    print(f"  {'how':<16} {'GET/HEAD requests':>18} {'most in flight':>15} {'wall s':>8}  what")
+    for name, result in reads.items():
+        print(
+            f"  {name:<16} {result['requests']:>18,} {result['in_flight']:>15} {result['seconds']:>8.2f}  "
+            f"{READ_WAYS[name][0]}"
+        )
+    first, now = reads.get("one at a time"), reads.get("now")
+    if first and now and now["seconds"] > 0:
+        print(
+            f"\n  - read ahead now: {first['seconds'] / now['seconds']:.1f}x faster than one at a time; the time "
+            "left is mostly moto's own work per request (one Python process), not the latency"
         )
 
 

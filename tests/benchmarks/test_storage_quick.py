@@ -25,3 +25,10 @@ def test_quick_run_measures_both_writers(tmp_path: Path) -> None:
     assert "Reading it back from S3" in stdout
     for reader in ("lightboard", "TensorBoard"):  # both read every point back (a count short is an error)
         assert payload["reads"][reader]["points"] == payload["steps"], payload["reads"]
+    assert "First read of a run of 100 segments" in stdout
+    segments = payload["segments"]
+    for way in ("one at a time", "10 connections", "now"):  # every point, one GET per segment (+ listings)
+        assert segments["reads"][way]["points"] == segments["count"] == 100, segments
+        assert 100 <= segments["reads"][way]["requests"] <= 104, segments
+    assert segments["reads"]["one at a time"]["in_flight"] == 1
+    assert segments["reads"]["10 connections"]["in_flight"] <= 10 < segments["reads"]["now"]["in_flight"]

@@ -467,7 +467,9 @@ def test_s3_storage_options_reach_fsspec(s3: tuple[Any, Any], monkeypatch: pytes
 
 
 def test_a_run_of_many_segments_is_fetched_concurrently(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3: tuple[Any, Any]  # s3: the client's environment
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    s3: tuple[Any, Any],  # s3: the client's environment
 ) -> None:
     """Each GET waits 50 ms, as a real store's round trip: 120 segments read one request at a time would take
     6 s; read ahead, they are in flight together (the server counts them) and each is fetched once."""
@@ -491,4 +493,40 @@ def test_a_run_of_many_segments_is_fetched_concurrently(
         names = [base] + [f"{base}.{segment:06d}" for segment in range(1, 120)]
         assert sorted(fetched) == [f"/{BUCKET}/many/run/{name}" for name in names]
         assert slow.most_in_flight("GET", f"/{BUCKET}/many/run/") >= 5
+        s3fs.S3FileSystem.clear_instance_cache()
+
+
+def test_a_run_of_1000_segments_is_read_many_requests_at_a_time(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    s3: tuple[Any, Any],  # s3: the client's environment
+) -> None:
+    """1,000 segments behind 20 ms per GET: the first read lists the run (no request per file for its size) and
+    fetches each segment once, with far more than s3fs's default 10 requests in flight (the server counts them)."""
+    import s3fs
+
+    from lightboard.reader.storage import S3_CONNECTIONS
+    from tests.s3server import S3Server
+
+    with S3Server(tmp_path / "slow.log", latency=0.02) as slow:
+        slow.create_bucket(BUCKET)
+        for name, value in slow.environment().items():
+            monkeypatch.setenv(name, value)
+        s3fs.S3FileSystem.clear_instance_cache()
+        base = f"/{BUCKET}/thousand/run/"
+        names = ["events.out.tfevents.1.host"] + [f"events.out.tfevents.1.host.{n:06d}" for n in range(1, 1000)]
+        s3fs.S3FileSystem().pipe(
+            {f"s3:/{base}{name}": scalar_record(step, step / 2) for step, name in enumerate(names)}
+        )
+        s3fs.S3FileSystem.clear_instance_cache()  # the reader's client is a new one
+        before = len(slow.requests())
+        logdir = lightboard.read(f"s3://{BUCKET}/thousand")
+        assert logdir.scalars("run", "loss").value.tolist() == [step / 2 for step in range(1000)]
+        requests = slow.requests()[before:]
+        fetched = sorted(path for method, path, _ in requests if method == "GET" and path.startswith(base))
+        assert fetched == sorted(base + name for name in names)  # each segment once
+        others = [(method, path) for method, path, _ in requests if not path.startswith(base)]
+        assert len(others) <= 3, others  # the listings (and one HEAD of the logdir's URL), nothing per file
+        assert slow.most_in_flight("GET", base) > 10
+        assert S3_CONNECTIONS >= 32
         s3fs.S3FileSystem.clear_instance_cache()

@@ -7,7 +7,9 @@ reads (a :class:`Source`). :func:`store_for` picks the store once per logdir fro
 
 Remote stores see a logdir through one recursive listing per :meth:`FsspecStore.runs` (for object stores one
 prefix listing, a request per 1,000 keys), which also gives every file's size: reading a file whose size has
-not changed since the last read costs no request, and new bytes are fetched with ranged reads.
+not changed since the last read costs no request, and new bytes are fetched with ranged reads, many files'
+at once (:meth:`FsspecStore.prefetch`). On S3 the reader's client keeps up to :data:`S3_CONNECTIONS`
+connections (s3fs's default is 10): a run of 1,000 segments is fetched 64 requests at a time.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ import os
 from typing import Any, Protocol
 
 from lightboard.urls import filesystem, is_url, local_path
+
+S3_CONNECTIONS = 64
+"""Connections the reader's S3 client keeps (``max_pool_connections``), unless ``storage_options`` set them."""
 
 
 def is_event_file(name: str) -> bool:
@@ -214,7 +219,7 @@ class FsspecStore:
 
     def __init__(self, url: str, storage_options: dict[str, Any] | None = None) -> None:
         self.url = _trim(url)
-        self.fs, self.root = filesystem(self.url, f"reading {url}", storage_options)
+        self.fs, self.root = filesystem(self.url, f"reading {url}", _with_connections(self.url, storage_options))
         self._files: dict[str, list[str]] = {}  # directory URL → its event files' URLs, sorted
         self._objects: dict[str, tuple[str, int]] = {}  # file URL → (fsspec path, listed size)
         self._prefetched: dict[str, tuple[int, bytes]] = {}  # file URL → (start, bytes) for its next open
@@ -303,6 +308,20 @@ class FsspecStore:
         for (url, start, _), data in zip(wanted, fetched, strict=True):
             if isinstance(data, bytes):
                 self._prefetched[url] = (start, data)
+
+
+def _with_connections(url: str, storage_options: dict[str, Any] | None) -> dict[str, Any] | None:
+    """``storage_options`` with :data:`S3_CONNECTIONS` for an ``s3://`` URL, unless they set the pool already.
+
+    s3fs keeps 10 connections by default, which caps a read-ahead of many segments at 10 requests in flight.
+    """
+    if url.split("://", 1)[0].lower() not in ("s3", "s3a"):
+        return storage_options
+    options = dict(storage_options or {})
+    config = dict(options.get("config_kwargs") or {})
+    config.setdefault("max_pool_connections", S3_CONNECTIONS)
+    options["config_kwargs"] = config
+    return options
 
 
 def _trim(url: str) -> str:
