@@ -54,8 +54,13 @@ class RunRow {
       this.areas.dataset.prAuc = String(point.pr_auc);
       this.areas.dataset.rocAuc = String(point.roc_auc);
     } else {
-      delete this.el.dataset.step;
-      this.areas.textContent = "";
+      const step = this.stepper.step;
+      if (step === null) delete this.el.dataset.step;
+      else this.el.dataset.step = String(step);
+      // A step listed whose value could not be read (a damaged file): said, not drawn.
+      this.areas.textContent = step === null ? "" : `no curve could be read at step ${formatStep(step)}`;
+      delete this.areas.dataset.prAuc;
+      delete this.areas.dataset.rocAuc;
     }
   }
 }

@@ -195,7 +195,7 @@ export class TextPanel {
     const head = element("div", "text-entry-head", `Step ${formatStep(step)}`);
     if (point) head.append(element("span", "text-time", formatDate(point.wall_time)));
     item.append(head);
-    item.append(point ? renderText(point.text, markdown) : element("p", "text-note", "(no text at this step any more)"));
+    item.append(point ? renderText(point.text, markdown) : element("p", "text-note", "(no text could be read at this step)"));
     return item;
   }
 

@@ -14,6 +14,7 @@ where it is undefined: both without positive examples, the ROC-AUC also without 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -33,16 +34,19 @@ def area(x: np.ndarray, y: np.ndarray) -> float:
     return float(abs(np.sum((x[1:] - x[:-1]) * (y[1:] + y[:-1]) / 2)))
 
 
+@lru_cache(maxsize=64)
+def thresholds(count: int) -> list[float]:
+    """The ``count`` thresholds of a curve, evenly spaced in [0, 1] as TensorBoard spaces them."""
+    return np.linspace(0.0, 1.0, count).tolist()
+
+
 def entry(step: int, wall_time: float, data: np.ndarray) -> dict[str, Any]:
     """One curve: ``data`` is the ``[6, T]`` array the writer stores (TP, FP, TN, FN, precision, recall)."""
     tp, fp, tn, fn = data[:4].astype(np.float64)  # the rates in double precision, from the float32 counts
     precision, recall = data[4], data[5]
     # Counts truncated one by one, as TensorBoard does: weighted counts 0.6 + 0.6 are no predicted positive.
-    predicted = tp.astype(np.int64) + fp.astype(np.int64)
-    end = len(predicted) - 1
-    while end > 0 and predicted[end] == 0:
-        end -= 1
-    end += 1
+    predicted = np.flatnonzero(tp.astype(np.int64) + fp.astype(np.int64))
+    end = int(predicted[-1]) + 1 if len(predicted) else 1  # the first threshold is always kept
     negatives = fp + tn
     fpr = np.divide(fp, negatives, out=np.zeros_like(fp), where=negatives > 0)[:end]
     recall, precision = recall[:end], precision[:end]
@@ -53,11 +57,12 @@ def entry(step: int, wall_time: float, data: np.ndarray) -> dict[str, Any]:
     item: dict[str, Any] = {
         "step": step,
         "wall_time": wall_time,
-        "thresholds": np.linspace(0.0, 1.0, data.shape[1])[:end].tolist(),
+        "thresholds": thresholds(data.shape[1])[:end],
         "precision": precision.tolist(),
         "recall": recall.tolist(),
     }
-    item.update({name: [int(v) for v in row[:end]] for name, row in zip(COUNTS, (tp, fp, tn, fn), strict=True)})
+    # Truncated toward zero, as int() does (TensorBoard's), a row at a time.
+    item.update({name: row[:end].astype(np.int64).tolist() for name, row in zip(COUNTS, (tp, fp, tn, fn), strict=True)})
     has_positives, has_negatives = tp[0] + fn[0] > 0, fp[0] + tn[0] > 0
     item["fpr"] = fpr.tolist()
     item["pr_auc"] = area(pr_x, pr_y) if has_positives else None

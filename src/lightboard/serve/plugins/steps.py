@@ -41,9 +41,14 @@ def steps_endpoint(name: str, kind: str, points: Points, matches: Matcher | None
                 raise NotFound(f"no run {run_name!r}") from None
             if tag not in run.tags().get(kind, []):
                 raise NotFound(f"run {run_name!r} has no {name} tag {tag!r}")
-            # The same cache entry as the points route's, so listing the steps decodes the tag once for both.
+            if not needle:
+                # Listed without decoding: new data elsewhere in the logdir costs a page that polls no decode. (A
+                # value that does not decode is listed here; the points route leaves it out.)
+                steps = run.steps(tag).tolist()
+                return source.generation, {"run": run_name, "tag": tag, "total": len(steps), "steps": steps}
+            # The same cache entry as the points route's, so a search decodes the tag once for both.
             listed = source.memo(("points", name, run_name, tag), lambda: points(run, tag))
-            chosen = [p["step"] for p in listed if not needle or (matches is not None and matches(p, needle))]
+            chosen = [p["step"] for p in listed if matches is not None and matches(p, needle)]
             return source.generation, {"run": run_name, "tag": tag, "total": len(listed), "steps": chosen}
 
         try:
