@@ -183,8 +183,17 @@ def test_categories_and_charts_come_from_the_layouts(page, url: str) -> None:
     page.locator('section[data-category="Hidden"] .group-head').click()
     wait_card(page, "lr chart", lines=1)
     assert legend(page, "lr chart") == [["gamma", "lr"]]
-    # The scalars' settings serve these charts too.
-    assert page.locator("#scalars-settings").is_visible()
+    # The scalars' settings serve these charts too: shown with either dashboard, hidden with others.
+    settings = page.locator("#scalars-settings")
+    assert settings.is_visible()
+    page.locator('.tab[data-dashboard="scalars"]').click()
+    page.locator('.tab[data-dashboard="custom_scalars"]').click()
+    assert settings.is_visible()
+    page.locator(".inactive summary").click()
+    page.locator('.inactive-item[data-dashboard="histograms"]').click()
+    settings.wait_for(state="hidden", timeout=WAIT_MS)
+    page.locator('.tab[data-dashboard="scalars"]').click()
+    settings.wait_for(state="visible", timeout=WAIT_MS)
 
 
 def test_multiline_chart_has_a_line_per_run_and_tag_with_the_readers_values(
@@ -315,3 +324,21 @@ def test_hostile_names_are_text(page, url: str, logdir: pathlib.Path) -> None:
         )
         == 0
     )
+
+
+def test_only_charts_near_the_viewport_fetch(page, tmp_path: pathlib.Path) -> None:
+    """60 charts: those a screen or more below the view stay unfetched until scrolled to."""
+    with SummaryWriter(tmp_path / "many") as writer:
+        writer.add_custom_scalars({"Many": {f"chart {i}": ["Multiline", [f"m/{i}$"]] for i in range(60)}})
+        for i in range(60):
+            for step in range(5):
+                writer.add_scalar(f"m/{i}", float(i + step), step)
+    with serving(tmp_path, "--reload-interval", "0.2") as address:
+        open_dashboard(page, address)
+        wait_card(page, "chart 0", lines=1)
+        page.wait_for_timeout(500)
+        states = page.locator(".cs-chart").evaluate_all("cards => cards.map(c => c.dataset.state)")
+        assert len(states) == 60 and states[-1] == "empty" and states.count("drawn") < 30, states
+        card(page, "chart 59").scroll_into_view_if_needed()
+        wait_card(page, "chart 59", lines=1)
+        assert legend(page, "chart 59") == [["many", "m/59"]]

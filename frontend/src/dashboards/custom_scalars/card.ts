@@ -38,6 +38,9 @@ type State = "empty" | "loading" | "drawn" | "error";
 const sameRange = (a: Range | null, b: Range | null) =>
   a === b || (!!a && !!b && Math.abs(a.min - b.min) <= 1e-9 * Math.abs(b.max - b.min) && Math.abs(a.max - b.max) <= 1e-9 * Math.abs(b.max - b.min));
 
+/** Legend entries listed at most (a chart of 1,000 runs has a line per run and tag). */
+const LEGEND_MAX = 200;
+
 /** The CSS border style that best shows a dash pattern in the legend. */
 const borderStyle = (dash: number[]) => (dash.length === 0 ? "solid" : dash[0] <= 2 ? "dotted" : "dashed");
 
@@ -92,7 +95,9 @@ export class CustomChart {
       expand.title = on ? "Shrink" : "Expand";
       this.el.scrollIntoView({ block: "nearest" });
     });
-    head.append(title, this.badge, expand);
+    const downsampled = element("span", "chart-badge", "downsampled");
+    downsampled.title = "More points than pixels: each bucket's extremes are shown, spikes included. Zoom in for every point.";
+    head.append(title, this.badge, downsampled, expand);
     if (onRemove) {
       const remove = element("button", "chart-expand cs-remove", "×");
       remove.type = "button";
@@ -204,6 +209,7 @@ export class CustomChart {
     this.badge.textContent = `${response.tags.length} of ${response.matched} tags`;
     this.badge.title = "A chart draws at most this many tags: narrow its regular expression to see others";
     this.message.textContent = drawn.lines.length === 0 ? "No selected run has these tags" : "";
+    this.el.classList.toggle("downsampled", response.series.some((s) => !s.full));
     this.updateLegend(drawn);
 
     const theme = currentTheme();
@@ -316,8 +322,10 @@ export class CustomChart {
       this.spec.kind === "margin"
         ? drawn.groups.map((g) => ({ run: g.run, tag: g.tag, color: g.color, dash: g.value?.dash ?? [], band: !!(g.lower && g.upper) }))
         : drawn.lines.map((l) => ({ run: l.run, tag: l.tag, color: l.color, dash: l.dash, band: false }));
+    const shown = entries.slice(0, LEGEND_MAX);
+    const more = entries.length - shown.length;
     this.legend.replaceChildren(
-      ...entries.map((e) => {
+      ...shown.map((e) => {
         const item = element("span", "cs-legend-item");
         item.dataset.run = e.run;
         item.dataset.tag = e.tag;
@@ -330,6 +338,7 @@ export class CustomChart {
         return item;
       }),
     );
+    if (more > 0) this.legend.append(element("span", "cs-legend-more", `and ${more} more (hover the chart for values)`));
   }
 
   private setState(state: State): void {
