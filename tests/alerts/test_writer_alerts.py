@@ -112,6 +112,7 @@ def test_a_callable_and_a_rule_of_its_own(tmp_path: pathlib.Path) -> None:
         with pytest.raises(TrainingAlert, match="loss"):
             writer.add_scalar("loss", math.nan, 2)  # its own rule: raise, and no second NaN alert for it
         writer.add_scalar("loss", math.nan, 3)  # once per tag
+    assert not writer._check_every  # NaN rules only: finite values take the hot path
     assert [(alert.tag, alert.step) for alert in seen] == [("acc", 1)]
     assert [(alert.tag, alert.step) for alert in read(tmp_path)["."].alerts()] == [("acc", 1), ("loss", 2)]
 

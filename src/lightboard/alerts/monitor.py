@@ -65,8 +65,8 @@ class Monitor:
             raise RuleError(f"alerts: one Stalled rule per writer, got {stalls}")
         self.stall = stalls[0] if stalls else None
         self._stall_actions = actions(self.stall.on_alert, self.actions) if self.stall else ()
-        self.every_value = len(self.rules) > 1
-        """Whether every value must be checked (rules besides the NaN check), not only non-finite ones."""
+        self.every_value = any(not isinstance(rule, NonFinite) for rule in self.rules)
+        """Whether every value must be checked (rules besides NaN checks), not only non-finite ones."""
         self.every_call = self.stall is not None
         """Whether every ``add_*`` must call :meth:`touch`."""
         self._emit = emit
