@@ -24,6 +24,8 @@ class RunRow {
   readonly stepper: Stepper;
   private readonly areas: HTMLSpanElement;
   readonly cache = new Map<number, PrPoint>();
+  /** Steps whose curve was asked for (a step listed whose value cannot be read has none in `cache`). */
+  readonly asked = new Set<number>();
   stepsKey = "";
 
   constructor(readonly run: string, tag: string, picked: () => void) {
@@ -140,6 +142,7 @@ export class PrCard implements Card {
 
   destroy(): void {
     this.controller?.abort();
+    this.controller = null;
     this.plot.destroy();
     this.ctx.hooks.charts.delete(`pr_curves:${this.tag}`);
     this.ctx.hooks.drawnAt.delete(`pr_curves:${this.tag}`);
@@ -149,11 +152,16 @@ export class PrCard implements Card {
 
   /** Fetches what is missing (steps of new data, curves of the steps chosen) and draws. */
   private async load(): Promise<void> {
+    const generation = String(this.ctx.generation());
+    const rows = [...this.rows.values()];
+    const current = (row: RunRow) => row.stepsKey === generation && (row.stepper.step === null || row.asked.has(row.stepper.step));
+    if (this.controller === null && rows.every(current)) {
+      this.draw(); // nothing to fetch (a poll without new data here): no request, no "loading" flicker
+      return;
+    }
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
     const { signal } = controller;
-    const generation = String(this.ctx.generation());
-    const rows = [...this.rows.values()];
     this.setState("loading");
     try {
       await Promise.all(
@@ -161,25 +169,31 @@ export class PrCard implements Card {
           if (row.stepsKey !== generation) {
             const answer = await fetchSteps("pr_curves", row.run, this.tag, "", signal);
             const before = row.stepper.all;
-            if (!before.every((step, i) => answer.steps[i] === step)) row.cache.clear(); // the run was rewritten
+            if (!before.every((step, i) => answer.steps[i] === step)) {
+              row.cache.clear(); // the run was rewritten
+              row.asked.clear();
+            }
             row.stepper.setSteps(answer.steps);
             row.stepsKey = generation;
           }
           const step = row.stepper.step;
-          if (step !== null && !row.cache.has(step)) {
+          if (step !== null && !row.asked.has(step)) {
             for (const point of await fetchStepRange<PrPoint>("pr_curves", row.run, this.tag, step, step, signal)) {
               row.cache.set(point.step, point);
             }
+            row.asked.add(step);
           }
         }),
       );
     } catch (e) {
       if (signal.aborted) return;
+      this.controller = null;
       for (const row of rows) row.stepsKey = "";
       this.fail(e);
       return;
     }
     if (signal.aborted) return;
+    this.controller = null;
     this.draw();
   }
 
