@@ -115,7 +115,7 @@ def page(browser, console: list[str]) -> Iterator:
 
 def open_dashboard(page, url: str, query: str = "") -> None:
     page.goto(f"{url}?dashboard=custom_scalars{query}")
-    page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
 
 
 def wait_card(page, title: str, **data: str | int | float) -> None:
@@ -260,7 +260,7 @@ def test_a_composed_chart_is_kept_in_the_address_across_a_reload(page, url: str)
     assert query["smoothing"] == ["0.2"] and query["dashboard"] == ["custom_scalars"]
 
     page.reload()
-    page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
     wait_card(page, "loss/t", lines=3)
     wait_card(page, "acc/mean, lr", lines=2)
     assert sorted(map(tuple, legend(page, "acc/mean, lr"))) == [("alpha", "acc/mean"), ("gamma", "lr")]
@@ -268,10 +268,10 @@ def test_a_composed_chart_is_kept_in_the_address_across_a_reload(page, url: str)
 
     # A shared setting rewrites the address: the composed charts stay in it.
     page.locator("#log-y").check()
-    page.wait_for_function("location.search.includes('logy=1')", timeout=WAIT_MS)
+    page.wait_for_function("() => location.search.includes('logy=1')", timeout=WAIT_MS)
     assert urllib.parse.parse_qs(urllib.parse.urlparse(page.url).query)["cs"] == ["re:loss/t", 'tags:["acc/mean","lr"]']
     card(page, "loss/t").locator(".cs-remove").click()
-    page.wait_for_function("new URLSearchParams(location.search).getAll('cs').length === 1", timeout=WAIT_MS)
+    page.wait_for_function("() => new URLSearchParams(location.search).getAll('cs').length === 1", timeout=WAIT_MS)
     assert page.locator('.cs-chart[data-composed="true"]').count() == 1
 
 
@@ -280,7 +280,7 @@ def test_an_invalid_composed_regex_says_so_in_place(page, url: str, console: lis
     page.locator(".cs-compose .cs-input").fill("loss/(")
     page.locator(".cs-compose .cs-add").click()
     page.wait_for_function(
-        "[...document.querySelectorAll('.cs-chart')]"
+        "() => [...document.querySelectorAll('.cs-chart')]"
         ".some(c => c.dataset.tag === 'loss/(' && c.dataset.state === 'error')",
         timeout=WAIT_MS,
     )
