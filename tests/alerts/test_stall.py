@@ -122,3 +122,21 @@ def test_watch_reports_a_run_that_stops_growing_once_per_stall(tmp_path: pathlib
         assert follower.update(logdir) == []  # it grew: the clock starts again
         clock[0] = 41.0
         assert [alert.step for alert in follower.update(logdir)] == [4]
+
+
+SLOW_EXIT = """
+import atexit, sys, time
+from lightboard import SummaryWriter
+from lightboard.alerts import Stalled
+
+atexit.register(time.sleep, 1.5)  # a slow exit hook (joining workers, uploading...), registered first
+writer = SummaryWriter(sys.argv[1], alerts=[Stalled(0.3)])
+writer.add_scalar("loss", 1.0, 0)
+"""
+
+
+def test_a_slow_exit_is_no_stall(tmp_path: pathlib.Path) -> None:
+    subprocess.run([sys.executable, "-c", SLOW_EXIT, str(tmp_path)], check=True, timeout=60)
+    logdir = read(tmp_path)
+    assert logdir.scalars(".", "loss").step.tolist() == [0]
+    assert logdir["."].alerts() == []

@@ -8,6 +8,7 @@ when a :class:`Stalled` rule or ``"raise"`` needs it.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -147,6 +148,10 @@ class Monitor:
     def _start(self) -> None:
         if self.stall is None:
             return
+        global _exit_hook
+        if not _exit_hook:  # registered at the first add_*: runs before the exit hooks registered until then
+            _exit_hook = True
+            atexit.register(_stop_all)
         self._stop.clear()
         self._thread = threading.Thread(target=self._watch, name="lightboard-alerts", daemon=True)
         self._thread.start()
@@ -182,6 +187,15 @@ class Monitor:
             self._emit(self._run, alert, True)
         finally:
             perform(self._stall_actions, alert, stacklevel=1, in_thread=True)
+
+
+_exit_hook = False
+
+
+def _stop_all() -> None:
+    """At interpreter exit: the program is done, not hung; a slow exit hook is no stall."""
+    for monitor in list(_monitors):
+        monitor._stop.set()
 
 
 def _after_fork_in_child() -> None:
