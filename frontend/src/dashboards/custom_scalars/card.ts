@@ -7,6 +7,7 @@ import { debounce } from "../../debounce";
 import { element } from "../../dom";
 import type { DashboardContext } from "../types";
 import { currentTheme, scalesAndAxes, type Theme } from "../scalars/axes";
+import { HOVER_DOTS, hoverDot } from "../scalars/chart";
 import { outlierRange } from "../scalars/series";
 import { cursorTipPlugin } from "../scalars/tooltip";
 import { zoomPlugin } from "../scalars/zoom";
@@ -235,6 +236,7 @@ export class CustomChart {
   private options(response: ChartResponse, drawn: Drawn, theme: Theme): uPlot.Options {
     const { logY } = this.ctx.settings;
     const from = drawn.hoverFrom;
+    const few = drawn.series.length - from <= HOVER_DOTS;
     const table = (x: number, slack: number) => {
       const d = this.drawn;
       if (!d) return null;
@@ -250,7 +252,8 @@ export class CustomChart {
       padding: [10, 14, 0, 0],
       cursor: {
         drag: { x: true, y: false, dist: 5 },
-        points: { size: (_u, i) => (i >= from ? 7 : 0), width: (_u, i) => (i >= from ? 2 : 0) },
+        // A hover dot on the smoothed (margin: every) line while they are few, as the scalars' charts do.
+        points: { show: (_u, i) => (i >= from && few ? hoverDot() : (undefined as unknown as HTMLElement)) },
       },
       plugins: [
         cursorTipPlugin(table),

@@ -25,11 +25,11 @@ const POINT_BUDGET = 60_000;
 const MIN_BUCKETS = 50;
 
 /** Runs up to which the smoothed lines get a hover dot. */
-const HOVER_DOTS = 50;
+export const HOVER_DOTS = 50;
 const DOT_SIZE = 7;
 
 /** A hover dot: uPlot places it and colours it with its series' stroke. */
-function hoverDot(): HTMLElement {
+export function hoverDot(): HTMLElement {
   const dot = document.createElement("div");
   Object.assign(dot.style, {
     width: `${DOT_SIZE}px`,
