@@ -431,9 +431,9 @@ class SummaryWriter(
         checks = []
         for key, value in values.items():
             sub_dir = os.path.join(base, main_tag, key)
-            self._queue(self._sub_writer(sub_dir), (encode_scalar_event, wall, step, prefix, value))
+            self._queue(self._sub_writer(sub_dir), (encode_scalar_event, wall, step, prefix, value), touch=False)
             self._history.append(sub_dir, wall, exported_step, value)
-            if value - value or self._check_every:
+            if value - value or self._check_every:  # counted as a call there, once every value is queued
                 checks.append((sub_dir, value))
         for sub_dir, value in checks:
             self._check_scalar(sub_dir, main_tag, step, value)

@@ -140,3 +140,17 @@ def test_a_slow_exit_is_no_stall(tmp_path: pathlib.Path) -> None:
     logdir = read(tmp_path)
     assert logdir.scalars(".", "loss").step.tolist() == [0]
     assert logdir["."].alerts() == []
+
+
+def test_add_scalars_logs_every_value_before_raising_a_stall(tmp_path: pathlib.Path) -> None:
+    writer = SummaryWriter(tmp_path, alerts=[Stalled(0.1)], on_alert="raise")
+    writer.add_scalar("loss", 1.0, 0)
+    deadline = time.monotonic() + 30
+    while writer._monitor.pending is None:
+        assert time.monotonic() < deadline, "no stall"
+        time.sleep(0.02)
+    with pytest.raises(TrainingAlert, match="stalled"):
+        writer.add_scalars("pair", {"a": 1.0, "b": 2.0}, 3)
+    writer.close()
+    logdir = read(tmp_path)
+    assert [logdir.scalars(f"pair/{key}", "pair").step.tolist() for key in "ab"] == [[3], [3]]
