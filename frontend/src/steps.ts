@@ -118,6 +118,6 @@ export class Stepper {
     this.slider.disabled = n < 2;
     const step = this.step;
     this.exact.value = step === null ? "" : String(step);
-    this.label.textContent = step === null ? "no steps" : `step ${formatStep(step)} (${this.index + 1} of ${formatStep(n)})`;
+    this.label.textContent = step === null ? "no steps" : `step ${formatStep(step)} (${formatStep(this.index + 1)} of ${formatStep(n)})`;
   }
 }

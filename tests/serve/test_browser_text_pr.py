@@ -49,12 +49,18 @@ def note(step: int) -> str:
 TABLE = [["name", "**value**", "note"], ["first", "1", "<img src=x onerror=window.pwned=6>"]]
 
 
-def table_summary(rows: list[list[str]]) -> Summary:
-    shape = TensorShapeProto(dim=[TensorShapeProto.Dim(size=len(rows)), TensorShapeProto.Dim(size=len(rows[0]))])
-    tensor = TensorProto(
-        dtype=DT_STRING, tensor_shape=shape, string_val=[cell.encode() for row in rows for cell in row]
-    )
-    return Summary(value=[Summary.Value(tag="table/text_summary", metadata=TEXT_METADATA, tensor=tensor)])
+COLUMN = ["first", "**second**", "third"]
+LONG = 1500
+"""Steps of the ``long`` text tag: far more than TensorBoard keeps (100), every one on the slider."""
+
+
+def table_summary(rows: list, tag: str = "table/text_summary") -> Summary:
+    """A string tensor under the text plugin: 2-D for a list of rows, 1-D for a list of strings."""
+    array = np.array(rows)
+    shape = TensorShapeProto(dim=[TensorShapeProto.Dim(size=size) for size in array.shape])
+    cells = [cell.encode() for cell in array.reshape(-1)]
+    tensor = TensorProto(dtype=DT_STRING, tensor_shape=shape, string_val=cells)
+    return Summary(value=[Summary.Value(tag=tag, metadata=TEXT_METADATA, tensor=tensor)])
 
 
 def curve(step: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +78,10 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
         for step in PR_STEPS:
             writer.add_pr_curve("pr/main", *curve(step, rng), step)
         writer._get_file_writer().add_summary(table_summary(TABLE), 0)
+        writer._get_file_writer().add_summary(table_summary(COLUMN, "column/text_summary"), 0)
+    with SummaryWriter(root / "many") as writer:
+        for step in range(LONG):
+            writer.add_text("long", f"value **{step}**", step)
     with SummaryWriter(root / HOSTILE_RUN) as writer:
         writer.add_text("notes", "**hostile** run <script>window.pwned=7</script>", 0)
         writer.add_text(HOSTILE_TAG, "a hostile tag", 0)
@@ -113,7 +123,7 @@ def page(browser) -> Iterator:
 
 def open_dashboard(page, url: str, name: str) -> None:
     page.goto(f"{url}?dashboard={name}")
-    page.wait_for_function("window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
+    page.wait_for_function("() => window.lightboard && window.lightboard.ready", timeout=WAIT_MS)
 
 
 TEXT_CARD = '.text-card[data-tag="{tag}"][data-run="{run}"]'
@@ -146,7 +156,7 @@ def test_a_text_card_per_run_and_tag_at_its_latest_step(page, url: str, logdir: 
     open_dashboard(page, url, "text")
     reader = read(logdir)
     expected = {(tag, run.name) for run in reader for tag in run.tags().get("text", [])}
-    assert (HOSTILE_TAG + "/text_summary", HOSTILE_RUN) in expected and len(expected) == 4
+    assert (HOSTILE_TAG + "/text_summary", HOSTILE_RUN) in expected and len(expected) == 6
     for tag, run in expected:
         latest = reader.run(run).text(tag)[-1].step
         wait_drawn(page, TEXT_CARD.format(tag=css(tag), run=css(run)), step=latest, kind="text")
@@ -213,6 +223,31 @@ def test_a_2d_tensor_is_a_table(page, url: str) -> None:
     )
     assert rows == [["name", "value", "note"], ["first", "1", TABLE[1][2]]]
     assert page.locator(card + " table.text-table strong").text_content() == "value"
+
+
+def test_a_1d_tensor_is_a_column(page, url: str) -> None:
+    open_dashboard(page, url, "text")
+    card = TEXT_CARD.format(tag="column/text_summary", run="alpha")
+    wait_drawn(page, card, step=0)
+    rows = page.locator(card + " table.text-table tr").evaluate_all(
+        "rows => rows.map(row => [...row.cells].map(cell => cell.textContent))"
+    )
+    assert rows == [["first"], ["second"], ["third"]]
+
+
+def test_every_step_is_on_the_slider(page, url: str) -> None:
+    open_dashboard(page, url, "text")
+    card = TEXT_CARD.format(tag="long/text_summary", run="many")
+    wait_drawn(page, card, step=LONG - 1)
+    assert page.locator(card + " .stepper-label").text_content() == f"step {LONG - 1:,} ({LONG:,} of {LONG:,})"
+    assert page.locator(card + " .stepper-slider").get_attribute("max") == str(LONG - 1)
+    page.locator(card + " .stepper-exact").fill("777")
+    page.locator(card + " .stepper-exact").press("Enter")
+    wait_drawn(page, card, step=777)
+    assert page.locator(card + " .text-value strong").text_content() == "777"
+    page.locator(card + " .stepper-slider").fill("12")
+    wait_drawn(page, card, step=12)
+    assert page.locator(card + " .text-value strong").text_content() == "12"
 
 
 def test_search_keeps_the_steps_whose_text_matches(page, url: str) -> None:
