@@ -183,6 +183,17 @@ def test_categories_and_charts_come_from_the_layouts(page, url: str) -> None:
     page.locator('section[data-category="Hidden"] .group-head').click()
     wait_card(page, "lr chart", lines=1)
     assert legend(page, "lr chart") == [["gamma", "lr"]]
+    # The tag filter keeps the charts whose title, regexes or tags it matches, and their categories.
+    page.locator("#tag-filter").fill("acc/")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('section.group[data-category]')].filter(s => !s.hidden).length === 1",
+        timeout=WAIT_MS,
+    )
+    assert page.locator("section.group[data-category]:not([hidden])").get_attribute("data-category") == "Accuracy"
+    page.locator("#tag-filter").fill("")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('section.group[data-category]')].every(s => !s.hidden)", timeout=WAIT_MS
+    )
     # The scalars' settings serve these charts too: shown with either dashboard, hidden with others.
     settings = page.locator("#scalars-settings")
     assert settings.is_visible()
