@@ -237,6 +237,26 @@ def test_areas_of_a_perfect_and_of_a_useless_classifier(tmp_path: pathlib.Path) 
     assert constant["roc_auc"] == pytest.approx(0.5) and constant["pr_auc"] == pytest.approx(0.75)
 
 
+def test_roc_auc_is_the_rank_statistic_of_the_thresholded_predictions(tmp_path: pathlib.Path) -> None:
+    """The ROC-AUC from the served counts is exactly the probability that a positive example's threshold bucket is
+    above a negative one's (ties counting half): the Mann-Whitney statistic, computed here from the examples."""
+    rng = np.random.default_rng(11)
+    labels = rng.random(5000) < 0.3
+    predictions = np.clip(rng.normal(0.4 + 0.2 * labels, 0.2), 0, 1).astype(np.float32)
+    thresholds = 51
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_pr_curve("pr", labels, predictions, 0, thresholds)
+    with TestClient(create_app(LiveLogdir(str(tmp_path)), reload_interval=0), base_url="http://localhost") as c:
+        served = get(c, "/api/pr_curves", run="run", tag="pr")["points"][0]
+    buckets = np.floor(predictions * np.float32(thresholds - 1)).astype(np.int64)
+    positives = np.bincount(buckets[labels], minlength=thresholds).astype(np.float64)
+    negatives = np.bincount(buckets[~labels], minlength=thresholds).astype(np.float64)
+    below = np.cumsum(negatives) - negatives  # negatives in lower buckets, per bucket
+    mann_whitney = float(np.sum(positives * (below + negatives / 2)) / (positives.sum() * negatives.sum()))
+    # Up to the float32 rounding of the recall the curve stores (the area is that of the points served).
+    assert served["roc_auc"] == pytest.approx(mann_whitney, rel=1e-6)
+
+
 # -- against TensorBoard -----------------------------------------------------------------------------------------
 
 
