@@ -3,6 +3,7 @@
 // uPlot on the scalars' axes, tooltip box and zoom.
 
 import uPlot from "uplot";
+import { withAlpha } from "../../colors";
 import { debounce } from "../../debounce";
 import { element } from "../../dom";
 import type { DashboardContext } from "../types";
@@ -335,7 +336,7 @@ export class CustomChart {
         const swatch = element("span", e.band ? "cs-swatch band" : "cs-swatch");
         swatch.style.borderTopColor = e.color;
         swatch.style.borderTopStyle = borderStyle(e.dash);
-        if (e.band) swatch.style.backgroundColor = e.color;
+        if (e.band) swatch.style.backgroundColor = withAlpha(e.color, 0.3);
         item.append(swatch, element("span", "cs-run", e.run), element("span", "cs-tag", e.tag));
         item.title = `${e.run} · ${e.tag}`;
         return item;
