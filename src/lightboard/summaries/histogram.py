@@ -127,18 +127,21 @@ def count_python(
     if table is None:
         bins = edges.searchsorted(wide, "right") - 1
     else:
-        bins = table[(ordered_keys(wide) >> shift) + (1 << (63 - shift))].astype(np.int64)
+        bins = table.take((ordered_keys(wide) >> shift) + (1 << (63 - shift)))
         padded = np.append(edges, np.nan)  # NaN: no value is at or above it
         with np.errstate(invalid="ignore"):
-            bins += padded[bins + 1] <= wide
-    bins[(bins == last) & (wide == edges[last])] = last - 1  # the last bin is closed on the right
+            bins += padded.take(bins + 1) <= wide
+    minimum, maximum = float(wide.min()), float(wide.max())
+    nan = math.isnan(minimum)
+    if nan:  # the extremes of the other values
+        numbers = wide[~np.isnan(wide)]
+        minimum, maximum = (float(numbers.min()), float(numbers.max())) if numbers.size else (math.inf, -math.inf)
+    if maximum >= edges[last]:  # the last bin is closed on the right
+        bins[(bins == last) & (wide == edges[last])] = last - 1
     counts += np.bincount(bins + 1, minlength=last + 2)
     filled = counts[1:-1].nonzero()[0]
     first_bin, last_bin = (int(filled[0]), int(filled[-1])) if filled.size else (-1, -1)
-    nan = np.isnan(wide)
-    numbers = wide[~nan]
-    minimum, maximum = (float(numbers.min()), float(numbers.max())) if numbers.size else (np.inf, -np.inf)
-    return first_bin, last_bin, minimum, maximum, bool(nan.any())
+    return first_bin, last_bin, minimum, maximum, nan
 
 
 _count = count_python if _native is None else _native.count
