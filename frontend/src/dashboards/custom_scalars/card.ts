@@ -92,8 +92,10 @@ export class CustomChart {
     const expand = element("button", "chart-expand", "⤢");
     expand.type = "button";
     expand.title = "Expand";
+    expand.setAttribute("aria-pressed", "false");
     expand.addEventListener("click", () => {
       const on = this.el.classList.toggle("expanded");
+      expand.setAttribute("aria-pressed", String(on));
       expand.title = on ? "Shrink" : "Expand";
       this.el.scrollIntoView({ block: "nearest" });
     });

@@ -82,6 +82,10 @@ class CustomScalarsDashboard implements Dashboard {
     });
     this.el.append(form, this.composedSection, this.notice, this.categoriesEl);
     this.layoutComposed();
+    // The plots draw with colours read from CSS: rebuild them when the system theme flips.
+    matchMedia("(prefers-color-scheme: dark)").addEventListener("change", () => {
+      for (const card of this.cards()) card.restyle();
+    });
     // The scalars' settings panel serves these charts too: shown with this dashboard, hidden when it goes (unless
     // the scalars, its owner, are shown).
     new MutationObserver(() => {
