@@ -375,3 +375,21 @@ def test_steps_logged_while_the_page_is_open_appear(page, tmp_path: pathlib.Path
             assert page.evaluate("window.__marker") == "still the same page"
     finally:
         writer.close()
+
+
+def test_only_cards_near_the_viewport_fetch(page, tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path / "run") as writer:
+        for index in range(20):  # one group: all its cards are made (24 a page), few of them on screen
+            writer.add_text(f"notes/t{index}", f"text **{index}**", 0)
+    with serving(tmp_path, "--reload-interval", "0") as address:
+        open_dashboard(page, address, "text")
+        first = TEXT_CARD.format(tag="notes/t0/text_summary", run="run")
+        last = TEXT_CARD.format(tag="notes/t19/text_summary", run="run")
+        wait_drawn(page, first, step=0)
+        page.wait_for_timeout(500)
+        # Every tag has its card; a run's panel is made, and fetches, only once its card nears the viewport.
+        assert page.locator(".text-tag").count() == 20
+        assert page.locator('.text-card[data-state="drawn"]').count() < 20
+        assert page.locator(last).count() == 0
+        page.locator('.text-tag[data-tag="notes/t19/text_summary"]').scroll_into_view_if_needed()
+        wait_drawn(page, last, step=0)
