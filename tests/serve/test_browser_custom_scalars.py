@@ -353,3 +353,30 @@ def test_only_charts_near_the_viewport_fetch(page, tmp_path: pathlib.Path) -> No
         card(page, "chart 59").scroll_into_view_if_needed()
         wait_card(page, "chart 59", lines=1)
         assert legend(page, "chart 59") == [["many", "m/59"]]
+
+
+def test_zooming_fetches_every_point_of_the_range(page, tmp_path: pathlib.Path) -> None:
+    """20,000 steps arrive as an envelope ("downsampled"); a drag across 2% of the chart fetches that range whole."""
+    with SummaryWriter(tmp_path / "long") as writer:
+        writer.add_custom_scalars({"Long": {"long": ["Multiline", ["x"]]}})
+        for step in range(20_000):
+            writer.add_scalar("x", float(np.sin(step / 50)), step)
+    with serving(tmp_path, "--reload-interval", "0.2") as address:
+        open_dashboard(page, address)
+        wait_card(page, "long", lines=1)
+        chart = card(page, "long")
+        assert "downsampled" in chart.get_attribute("class")
+        assert int(chart.get_attribute("data-points")) < 20_000 / 4
+        box = chart.locator(".u-over").bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.50, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.52, y, steps=5)
+        page.mouse.up()
+        page.wait_for_function(
+            "() => { const c = [...document.querySelectorAll('.cs-chart')].find(c => c.dataset.tag === 'long');"
+            " return c.dataset.state === 'drawn' && !c.classList.contains('downsampled'); }",
+            timeout=WAIT_MS,
+        )
+        points = int(chart.get_attribute("data-points"))
+        assert 200 < points < 800, points  # about 2% of 20,000 steps, every one of them
