@@ -140,13 +140,14 @@ def chart_series(
         if name not in by_name:
             raise NotFound(f"no run {name!r}")
     chosen = [by_name[name] for name in dict.fromkeys(names)] if names else listed
+    has = {entry.name: set(entry.scalar_tags()) for entry in listed}  # a merged entry makes its list anew each call
     for tag in tags:
-        if not any(tag in entry.scalar_tags() for entry in listed):
+        if not any(tag in has[entry.name] for entry in listed):
             raise NotFound(f"no run has a scalar tag {tag!r}")
-    matched = {tag for entry in chosen for tag in entry.scalar_tags() if any(p.match(tag) for p in patterns)}
+    matched = {tag for entry in chosen for tag in has[entry.name] if any(p.match(tag) for p in patterns)}
     wanted = list(dict.fromkeys([*tags, *natural(matched - set(tags))]))
     shown = wanted[:MAX_TAGS]
-    pairs = [(tag, [entry for entry in chosen if tag in entry.scalar_tags()]) for tag in shown]
+    pairs = [(tag, [entry for entry in chosen if tag in has[entry.name]]) for tag in shown]
     count = sum(len(having) for _, having in pairs)
     share = min(buckets, max(MIN_BUCKETS, POINT_BUDGET // max(1, count)))
     series = []
