@@ -380,3 +380,34 @@ def test_zooming_fetches_every_point_of_the_range(page, tmp_path: pathlib.Path) 
         )
         points = int(chart.get_attribute("data-points"))
         assert 200 < points < 800, points  # about 2% of 20,000 steps, every one of them
+
+
+def test_run_selection_applies(page, url: str) -> None:
+    open_dashboard(page, url)
+    wait_card(page, "all losses", lines=5)
+    page.locator("#run-filter").fill("^beta$")
+    wait_card(page, "all losses", lines=2)
+    assert sorted(map(tuple, legend(page, "all losses"))) == [("beta", "loss/train"), ("beta", "loss/val")]
+    page.locator("#runs-none").click()
+    wait_card(page, "all losses", lines=0)
+    assert card(page, "all losses").locator(".chart-message").inner_text() == "No selected run has these tags"
+    page.locator("#runs-all").click()
+    page.locator("#run-filter").fill("")
+    wait_card(page, "all losses", lines=5)
+
+
+def test_no_layout_says_how_to_get_one(page, tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path / "plain") as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    with serving(tmp_path, "--reload-interval", "0.2") as address:
+        open_dashboard(page, address)
+        notice = page.locator(".cs-dashboard .notice")
+        notice.wait_for(state="visible", timeout=WAIT_MS)
+        page.wait_for_function(
+            "() => document.querySelector('.cs-dashboard .notice').textContent.includes('add_custom_scalars')",
+            timeout=WAIT_MS,
+        )
+        page.locator(".cs-compose .cs-input").fill("lo")
+        page.locator(".cs-compose .cs-add").click()
+        wait_card(page, "lo", lines=1)
+        notice.wait_for(state="hidden", timeout=WAIT_MS)
