@@ -80,11 +80,26 @@ export class PrPlot {
         { label: yLabel, stroke: axis, grid, ticks: grid, font: FONT, labelFont: FONT, labelSize: 18, size: 40 },
       ],
       series,
+      hooks: { draw: [(u) => this.drawDots(u)] },
     };
     this.plot = new uPlot(opts, data as unknown as uPlot.AlignedData, this.el);
     this.plot.over.append(this.marker, this.tooltip);
     this.plot.over.addEventListener("mousemove", (e) => this.hover(e));
     this.plot.over.addEventListener("mouseleave", () => this.hide());
+  }
+
+  /** A PR curve of one threshold (every prediction in one bucket) is a point, which a line cannot show: a dot. */
+  private drawDots(u: uPlot): void {
+    const { ctx } = u;
+    ctx.save();
+    for (const curve of this.curves) {
+      if (curve.point.thresholds.length !== 1 || this.kind !== "pr") continue;
+      ctx.fillStyle = runColor(curve.run);
+      ctx.beginPath();
+      ctx.arc(u.valToPos(curve.point.recall[0], "x", true), u.valToPos(curve.point.precision[0], "y", true), 4 * devicePixelRatio, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.restore();
   }
 
   destroy(): void {
