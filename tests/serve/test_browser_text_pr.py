@@ -393,3 +393,25 @@ def test_only_cards_near_the_viewport_fetch(page, tmp_path: pathlib.Path) -> Non
         assert page.locator(last).count() == 0
         page.locator('.text-tag[data-tag="notes/t19/text_summary"]').scroll_into_view_if_needed()
         wait_drawn(page, last, step=0)
+
+
+def test_a_card_that_cannot_load_says_so_in_place(browser, tmp_path: pathlib.Path) -> None:
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_text("notes", "here", 0)
+        writer.add_pr_curve("pr/main", *curve(0, np.random.default_rng(1)), 0)
+    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        with serving(tmp_path, "--reload-interval", "0") as address:
+            open_dashboard(tab, address, "text")
+            card = TEXT_CARD.format(tag=NOTES, run="run")
+            wait_drawn(tab, card, step=0)
+        # The server is gone: a new search must fetch, fails, and the card says why with a way to retry.
+        tab.locator(".text-search").fill("here")
+        tab.wait_for_function(
+            "(selector) => document.querySelector(selector).dataset.state === 'error'", arg=card, timeout=WAIT_MS
+        )
+        message = tab.locator(card + " .text-message")
+        assert "Could not load: cannot reach the lightboard server" in message.text_content()
+        assert message.locator("button.retry").count() == 1
+    finally:
+        tab.close()
