@@ -184,7 +184,7 @@ def test_a_growing_run_decodes_only_new_steps_and_a_rewritten_one_anew(tmp_path:
             time.sleep(0.05)
         run = read(tmp_path).run("run")
         after = histograms.decoded(run, "h")
-        assert after.histograms[:30] == before.histograms[:30] and after.histograms[0] is before.histograms[0]
+        assert len(after) == 45 and after.buckets(0) is before.buckets(0)  # decoded once, kept
         grown = c.get("/api/distributions", params={"run": "run", "tag": "h"}).json()
         assert grown["total"] == 45
         expected = run.histograms("h")
@@ -244,3 +244,31 @@ def test_percentiles_match_tensorboards_compressor(specs: list) -> None:
         reference = [v for _, v in compress_histogram(array)]
         scale = max(1.0, float(np.abs(array[:, :2]).max()) if len(array) else 1.0)
         np.testing.assert_allclose(row, reference, rtol=1e-9, atol=1e-9 * scale)
+
+
+@pytest.mark.parametrize(
+    ("counts", "limits"),
+    [
+        ([], []),
+        ([0.0, 0.0], [1.0, 2.0]),
+        ([3.0], [1.5]),
+        ([0.0, 2.0, 0.0, 5.0, 0.0], [-1.0, 0.0, 1.0, 2.0, 1.7976931348623157e308]),
+        ([1.0, 1.0], [float("-inf"), float("inf")]),
+    ],
+)
+def test_fast_legacy_decoding_is_the_readers(counts: list[float], limits: list[float]) -> None:
+    """The plugin reads legacy histograms from their bytes; the buckets are the reader's, edge cases included."""
+    from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
+
+    from lightboard.summaries.histogram import buckets_of
+
+    value = Summary.Value(tag="h", histo=HistogramProto(min=-0.5, max=2.5, num=9, bucket_limit=limits, bucket=counts))
+    np.testing.assert_array_equal(histograms.legacy_buckets(value), buckets_of(value))
+
+
+def test_fast_decoding_leaves_other_layouts_to_the_reader() -> None:
+    from tensorboard.compat.proto.summary_pb2 import HistogramProto, Summary
+
+    mismatched = Summary.Value(tag="h", histo=HistogramProto(bucket_limit=[1.0, 2.0], bucket=[1.0]))
+    assert histograms.legacy_buckets(mismatched) is None
+    assert histograms.legacy_buckets(Summary.Value(tag="h", simple_value=1.0)) is None

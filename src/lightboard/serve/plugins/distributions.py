@@ -100,10 +100,10 @@ def _table(run: Run, tag: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(steps, wall_times, percentiles)`` of every histogram of ``tag`` in ``run``, rows computed once."""
     found = decoded(run, tag)
     done = found.derived
-    n = len(found.histograms)
+    n = len(found)
     have = 0 if done is None else min(len(done), n)
     if have < n or done is None:
-        fresh = percentile_table([h.buckets for h in found.histograms[have:]])
+        fresh = percentile_table(found.every(have))
         done = fresh if done is None or have == 0 else np.concatenate((done[:have], fresh))
         found.derived = done
     return found.steps, found.wall_times, done[:n]
