@@ -247,6 +247,16 @@ def test_count_rejects_bad_buffers() -> None:
         _histogram.count(np.zeros(3, np.int32), edges, None, 48, np.zeros(3, np.int64))
 
 
+def test_edges_of_any_layout() -> None:
+    """A strided or big-endian array of edges bins as its plain copy."""
+    values = np.random.default_rng(3).normal(size=500)
+    plain = np.linspace(-3, 3, 13)
+    expected = Histogram.of(values, plain).serialized()
+    assert Histogram.of(values, np.repeat(plain, 2)[::2]).serialized() == expected
+    assert Histogram.of(values, plain.astype(">f8")).serialized() == expected
+    assert Histogram.of(values.astype(">f8"), plain).serialized() == expected
+
+
 def test_unsorted_edges_still_raise_naming_them() -> None:
     with pytest.raises(ValueError, match="increase monotonically"):
         Histogram.of(np.zeros(3), [1.0, 0.0])

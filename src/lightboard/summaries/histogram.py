@@ -171,7 +171,7 @@ def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray,
     table = tensorflow_table() if edges is tensorflow_bins() else None
     values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
     counts = np.zeros(len(edges) + 1, np.int64)
-    first, last, low, high, nan = _count(values, edges, table, 64 - TABLE_BITS, counts)
+    first, last, low, high, nan = _count(values, np.ascontiguousarray(edges), table, 64 - TABLE_BITS, counts)
     if nan:  # numpy's min and max are a NaN then: the one NaN (its sort left it last, of any NaN, on SIMD CPUs)
         extremes: Extremes = (math.nan, math.nan)
     else:  # the sign numpy gives a zero minimum or maximum is its own business: ask it
