@@ -13,6 +13,7 @@ import os
 import pickle
 import socket
 import struct
+import sys
 import threading
 from multiprocessing.connection import Client, Connection, address_type, answer_challenge, deliver_challenge
 from typing import Any
@@ -77,11 +78,18 @@ def _authenticated(address: Any, family: str, authkey: bytes, timeout: float) ->
 
 
 def _set_timeouts(sock: socket.socket, seconds: float) -> None:
-    """Kernel send and receive timeouts of a blocking socket (0: none)."""
-    whole = int(seconds)
-    value = struct.pack("@ll", whole, int((seconds - whole) * 1e6))
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    """Kernel send and receive timeouts of a blocking socket (0: none); where the system refuses them, none
+    (the connection then waits as ``Client`` does)."""
+    if sys.platform == "win32":  # a DWORD of milliseconds
+        value = struct.pack("@L", int(seconds * 1000))
+    else:  # a struct timeval
+        whole = int(seconds)
+        value = struct.pack("@ll", whole, int((seconds - whole) * 1e6))
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, value)
+    except OSError as error:
+        logger.debug("lightboard: GlobalSummaryWriter: no socket timeouts here: %s", error)
 
 
 def _timed_out(address: Any, timeout: float, what: str) -> TimeoutError:
