@@ -89,6 +89,28 @@ export async function fetchTags(kind: string, ranks: RanksMode, signal?: AbortSi
 }
 
 
+/** Something wrong with a run (/api/alerts): a first NaN or infinity, a rule a lightboard writer applied, a stall. */
+export interface Alert {
+  run: string;
+  /** "" for a stall (the whole run). */
+  tag: string;
+  step: number;
+  wall_time: number;
+  rule: string;
+  /** NaN and infinities as strings. */
+  value: number | string;
+  message: string;
+  stack?: string;
+}
+
+export interface AlertsResponse {
+  generation: number;
+  count: number;
+  alerts: Alert[];
+}
+
+export const fetchAlerts = (signal?: AbortSignal) => getJson<AlertsResponse>("/api/alerts", signal);
+
 /** One dashboard as /api/dashboards lists it. */
 export interface DashboardInfo {
   name: string;

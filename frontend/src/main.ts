@@ -3,6 +3,7 @@
 
 import "./style.css";
 import type { DashboardInfo, RunsResponse } from "./api";
+import { Alerts } from "./alerts";
 import { assignColors } from "./colors";
 import { DASHBOARDS } from "./dashboards/registry";
 import type { Dashboard, DashboardContext, Hooks } from "./dashboards/types";
@@ -34,6 +35,14 @@ let tagFilter = compileFilter(settings.tagFilter);
 const unavailable = element("div", "unavailable");
 content.append(unavailable);
 
+const alerts = new Alerts(
+  byId("alerts"),
+  (alert) => {
+    show("scalars");
+    active()?.focus?.(alert.tag, alert.step);
+  },
+  () => active()?.alertsChanged?.(),
+);
 const runList = new RunList(byId("runs"), byId("runs-scroll"), byId("runs-count"), () => active()?.refreshAll());
 const ctx: DashboardContext = {
   settings,
@@ -43,6 +52,7 @@ const ctx: DashboardContext = {
   selectedAmong: (runs) => runList.selectedAmong(runs),
   isSelected: (run) => runList.isSelected(run),
   scroller: main,
+  alerts: (tag) => alerts.of(tag),
 };
 
 /** The dashboard shown, made on first use; undefined for one the page cannot show. */
@@ -129,6 +139,7 @@ const poller = new Poller(byId("banner"), () => ranksMode(settings), kindToFetch
   if (!DASHBOARDS[settings.dashboard]) show(settings.dashboard); // its message names the tag count
   hooks.ready = true;
   active()?.refreshAll();
+  void alerts.update(runs.generation); // after the charts' requests: the server answers in order
 });
 
 runList.setFilter(compileFilter(settings.runFilter));

@@ -114,6 +114,24 @@ export class TagGrid<C extends Card> {
     this.layout();
   }
 
+  /** Makes `tag`'s card (its group shown and open, its page reached) and scrolls it into view; undefined when
+   * the tag is not listed or the tag filter hides it. */
+  reveal(tag: string): C | undefined {
+    if (!Object.prototype.hasOwnProperty.call(this.tags, tag) || (this.filter && !this.filter.test(tag))) return undefined;
+    const shown = this.sorted.filter((name) => !this.filter || this.filter.test(name));
+    const names = [...new Set(shown.map(groupOf))];
+    this.groupsShown = Math.max(this.groupsShown, names.indexOf(groupOf(tag)) + 1);
+    this.layout();
+    const group = this.groups.get(groupOf(tag));
+    if (!group) return undefined;
+    if (group.collapsed) (group.section.querySelector(".group-head") as HTMLButtonElement).click();
+    group.shown = Math.max(group.shown, group.tags.indexOf(tag) + 1);
+    this.layout();
+    const card = this.cardsByTag.get(tag);
+    card?.el.scrollIntoView({ block: "center" });
+    return card;
+  }
+
   setTagFilter(filter: RegExp | null): void {
     this.filter = filter;
     this.layout();

@@ -177,3 +177,18 @@ def test_the_page_says_when_data_was_skipped(page, tmp_path: pathlib.Path) -> No
         assert summary == "Some data could not be read and was skipped (1 place); everything else is shown."
         page.locator("#damage summary").click()
         assert "payload checksum" in page.locator("#damage li").first.text_content()
+
+
+def test_a_constant_series_gets_a_readable_axis(page, tmp_path: pathlib.Path) -> None:
+    """0.1 logged at every step: smoothed, it differs from itself in its last bits, which must not make the y axis
+    a span of one rounding error (millions of ticks: the page ran out of stack)."""
+    for run, steps in (("long", 2_000), ("short", 10)):
+        with SummaryWriter(tmp_path / run) as writer:
+            for step in range(steps):
+                writer.add_scalar("lr", 0.1, step)
+    with serving(tmp_path, "--reload-interval", "0") as address:
+        open_page(page, address)
+        wait_chart(page, "lr", series=2)
+        low, high = page.evaluate("() => [window.lightboard.charts.get('lr').plot.scales.y.min, "
+                                  "window.lightboard.charts.get('lr').plot.scales.y.max]")  # fmt: skip
+        assert low < 0.1 < high and high - low > 1e-3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import pathlib
+import time
 from collections.abc import Iterator
 
 import numpy as np
@@ -175,3 +176,35 @@ def test_media_points_and_their_bytes_on_demand(tmp_path: pathlib.Path) -> None:
         assert missing.status_code == 404 and "no image 0 at step 7" in missing.json()["error"]
         bad = client.get("/api/images/blob", params={"run": "run", "tag": "pictures"})
         assert bad.status_code == 400 and "missing argument 'step'" in bad.json()["error"]
+
+
+def test_alerts_from_any_writer_as_the_logdir_grows(tmp_path: pathlib.Path) -> None:
+    """A first NaN of a tag is an alert whoever wrote it (tensorboardX's writer has no alerts of its own), each
+    once; lightboard's recorded alert is there with the value it saw."""
+    from tensorboardX import SummaryWriter as PeerWriter
+
+    peer = PeerWriter(str(tmp_path / "peer"))
+    for step in range(10):
+        peer.add_scalar("loss", float("nan") if step in (4, 6) else 1.0, step)
+    peer.close()  # tensorboardX's flush() leaves its queue
+    source = LiveLogdir(str(tmp_path))
+    with TestClient(create_app(source, reload_interval=0.05), base_url="http://localhost") as client:
+        body = client.get("/api/alerts").json()
+        assert body["count"] == 1
+        (alert,) = body["alerts"]
+        assert (alert["run"], alert["tag"], alert["step"], alert["rule"], alert["value"]) == (
+            "peer",
+            "loss",
+            4,
+            "nan",
+            "NaN",
+        )
+        with pytest.warns(Warning, match="non-finite"), SummaryWriter(tmp_path / "ours") as writer:
+            for step in range(5):
+                writer.add_scalar("acc", float("inf") if step == 3 else 0.5, step)
+        deadline = time.monotonic() + 30
+        while client.get("/api/alerts").json()["count"] < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = client.get("/api/alerts").json()["alerts"][1]
+        assert (second["run"], second["tag"], second["step"], second["value"]) == ("ours", "acc", 3, "Infinity")
+        assert client.get("/api/alerts").json()["count"] == 2, "each (run, tag, rule) once"

@@ -1,7 +1,7 @@
 // What every dashboard gets from the page (the shared run list, settings, polling and test hooks) and what it
 // gives back: its element and the calls the page makes when tags, runs, filters or settings change.
 
-import type { RanksMode } from "../api";
+import type { Alert, RanksMode } from "../api";
 import type { SettingKey, Settings } from "../settings";
 
 /** `window.lightboard`: what browser tests and the benchmark read. */
@@ -30,6 +30,8 @@ export interface DashboardContext {
   isSelected(run: string): boolean;
   /** The element that scrolls the dashboards (for lazy cards). */
   scroller: HTMLElement;
+  /** The alerts of `tag` so far (markers on charts). */
+  alerts(tag: string): readonly Alert[];
 }
 
 export interface Dashboard {
@@ -46,6 +48,10 @@ export interface Dashboard {
   settingChanged?(key: SettingKey): void;
   /** It became the active tab (again). */
   shown?(): void;
+  /** Show `tag` around `step` (an alert was clicked). */
+  focus?(tag: string, step: number): void;
+  /** The alerts changed: redraw their markers. */
+  alertsChanged?(): void;
 }
 
 export interface DashboardModule {

@@ -110,6 +110,14 @@ def warm(source: LiveLogdir) -> None:
     tag_runs(source, BY_NAME["scalars"], "merge")
 
 
+async def alerts(request: Request) -> Response:
+    """``GET /api/alerts``: the alerts found so far (see :mod:`lightboard.serve.alerts`)."""
+    source = source_of(request)
+    watch = request.app.state.alerts
+    generation, listed = await source.query(lambda _: (source.generation, watch.listing(source)))
+    return json_answer({"generation": generation, **listed}, generation=generation)
+
+
 async def dashboards(request: Request) -> Response:
     """``GET /api/dashboards``: every dashboard in tab order, whether the viewer can show it, and how many tags
     it has."""
@@ -222,7 +230,12 @@ async def openapi(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every API route: the core ones, then each served plugin's ``tags``, points, blobs and own routes."""
-    listed = [Route("/api/runs", runs), Route("/api/dashboards", dashboards), Route("/api/openapi.json", openapi)]
+    listed = [
+        Route("/api/runs", runs),
+        Route("/api/dashboards", dashboards),
+        Route("/api/alerts", alerts),
+        Route("/api/openapi.json", openapi),
+    ]
     for plugin in PLUGINS:
         if not plugin.served:
             continue

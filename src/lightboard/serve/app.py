@@ -17,6 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from lightboard.serve import api
+from lightboard.serve.alerts import AlertWatch
 from lightboard.serve.security import Guard
 from lightboard.serve.source import LiveLogdir
 
@@ -103,4 +104,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.source = source
+    app.state.alerts = AlertWatch()
     return Guard(app, token, loopback)

@@ -95,6 +95,33 @@ _SCHEMAS["Dashboards"] = {
     },
 }
 
+_SCHEMAS["Alerts"] = {
+    "type": "object",
+    "required": ["generation", "count", "alerts"],
+    "properties": {
+        "generation": {"type": "integer"},
+        "count": {"type": "integer", "description": "Alerts in all."},
+        "alerts": {
+            "type": "array",
+            "description": "The first 500.",
+            "items": {
+                "type": "object",
+                "required": ["run", "tag", "step", "wall_time", "rule", "value", "message"],
+                "properties": {
+                    "run": {"type": "string"},
+                    "tag": {"type": "string", "description": "'' for a stall (the whole run)."},
+                    "step": {"type": "integer"},
+                    "wall_time": {"type": "number"},
+                    "rule": {"type": "string", "description": "nan, threshold, diverged, plateau or stalled."},
+                    "value": {"type": ["number", "string"], "description": "NaN and infinities as strings."},
+                    "message": {"type": "string"},
+                    "stack": {"type": "string", "description": "A stall seen by the writer: every thread's stack."},
+                },
+            },
+        },
+    },
+}
+
 _PATHS: dict[str, Any] = {
     "/api/runs": {
         "get": {
@@ -112,6 +139,15 @@ _PATHS: dict[str, Any] = {
             "summary": "List the dashboards, in tab order, with how many tags each has",
             "operationId": "dashboards",
             "responses": {"200": spec.answer("The dashboards", {"$ref": "#/components/schemas/Dashboards"})},
+        }
+    },
+    "/api/alerts": {
+        "get": {
+            "summary": "The alerts so far: what lightboard writers recorded, and each tag's first NaN or infinity",
+            "operationId": "alerts",
+            "responses": {
+                "200": spec.answer("The alerts, in the order found", {"$ref": "#/components/schemas/Alerts"})
+            },
         }
     },
     "/api/openapi.json": {

@@ -58,6 +58,10 @@ const logSplits: uPlot.Axis.Splits = (u, _axis, min, max) => {
  * The y range: the drawn data's min..max (or `fixed`, the outlier-free range, when given) padded by 5% of the
  * span, in decades on a log axis.
  */
+/** Whether `[min, max]` is a constant up to rounding (a smoothed constant differs from itself in its last bits):
+ * a span that narrow would ask the axis for millions of ticks. */
+const flat = (min: number, max: number) => max - min <= Math.max(Math.abs(min), Math.abs(max)) * 1e-12;
+
 function yRange(logY: boolean, fixed: () => [number, number] | null): uPlot.Range.Function {
   return (_u, dataMin, dataMax) => {
     const [min, max] = fixed() ?? [dataMin, dataMax];
@@ -65,10 +69,10 @@ function yRange(logY: boolean, fixed: () => [number, number] | null): uPlot.Rang
     if (logY) {
       const lo = Math.log10(min);
       const hi = Math.log10(max);
-      const pad = (hi - lo) * 0.05 || 0.05;
+      const pad = flat(lo, hi) ? 0.05 : (hi - lo) * 0.05;
       return [10 ** (lo - pad), 10 ** (hi + pad)];
     }
-    const span = max - min || Math.abs(max) * 0.1 || 1;
+    const span = flat(min, max) ? Math.abs(max) * 0.1 || 1 : max - min;
     return [min - span * 0.05, max + span * 0.05];
   };
 }

@@ -9,12 +9,16 @@ import { element } from "../../dom";
 import { outlierRange, toPlotData, type RunLine } from "./series";
 import type { DashboardContext } from "../types";
 import { tooltipPlugin } from "./tooltip";
+import { alertMarkers } from "./markers";
 import { zoomPlugin } from "./zoom";
 
 type Range = { min: number; max: number };
 
 /** What a chart needs from the dashboard. */
-export type ChartContext = Pick<DashboardContext, "settings" | "hooks" | "generation" | "ranks" | "selectedAmong">;
+export type ChartContext = Pick<
+  DashboardContext,
+  "settings" | "hooks" | "generation" | "ranks" | "selectedAmong" | "alerts"
+>;
 
 type State = "empty" | "loading" | "drawn" | "error";
 
@@ -69,6 +73,8 @@ export class Chart {
   private lines: RunLine[] = [];
   private fixedY: [number, number] | null = null;
 
+  /** A step to zoom around once the whole data's extent is known (an alert clicked before the chart drew). */
+  private focusStep: number | null = null;
   /** The visible x range when zoomed, null for the whole data. */
   private zoom: Range | null = null;
   /** x extent of the last whole-data response: what zooming out returns to. */
@@ -185,6 +191,23 @@ export class Chart {
     if (this.visible && this.response) this.draw();
   }
 
+  /** Zooms the step axis to a window around `step` (an alert's), a twentieth of the data's extent either side
+   * (at least 10 steps); on a time axis nothing changes. */
+  zoomAround(step: number): void {
+    if (this.ctx.settings.x !== "step") return;
+    const extent = this.extent;
+    if (!extent) {
+      this.focusStep = step; // the extent comes with the whole data: zoom once it is drawn
+      void this.refresh();
+      return;
+    }
+    const half = Math.max(10, (extent.max - extent.min) / 20);
+    this.focusStep = null;
+    this.zoom = { min: step - half, max: step + half };
+    this.refetchSoon.cancel();
+    void this.refresh();
+  }
+
   /** Forgets the zoom (the x units changed). */
   resetZoom(): void {
     this.zoom = null;
@@ -212,6 +235,7 @@ export class Chart {
     this.lines = lines;
     const xs = data[0];
     if (!this.responseRange) this.extent = xs.length > 0 ? { min: xs[0], max: xs[xs.length - 1] } : null;
+    if (this.focusStep !== null && this.extent) queueMicrotask(() => this.focusStep !== null && this.zoomAround(this.focusStep));
     this.fixedY = ignoreOutliers ? outlierRange(lines, logY) : null;
     this.message.textContent = "";
     this.el.classList.toggle("downsampled", response.series.some((s) => !s.full));
@@ -271,6 +295,12 @@ export class Chart {
       },
       plugins: [
         tooltipPlugin(() => this.lines),
+        alertMarkers(
+          () => this.ctx.alerts(this.tag),
+          () => this.lines,
+          () => response.x,
+          (count) => (this.el.dataset.alerts = String(count)),
+        ),
         zoomPlugin({
           wheelZooms: () => this.el.classList.contains("expanded"),
           extent: () => this.extent,

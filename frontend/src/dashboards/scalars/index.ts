@@ -12,6 +12,7 @@ class ScalarsDashboard implements Dashboard {
   readonly controls = byId("scalars-settings");
   private readonly grid: TagGrid<Chart>;
   private logdir = "";
+  private pendingFocus: { tag: string; step: number } | null = null;
 
   constructor(ctx: DashboardContext) {
     const empty = () => `No scalar data yet in ${this.logdir} — waiting…`;
@@ -24,6 +25,7 @@ class ScalarsDashboard implements Dashboard {
   setTags(tags: Record<string, string[]>, logdir: string): void {
     this.logdir = logdir;
     this.grid.setTags(tags);
+    if (this.pendingFocus) this.focus(this.pendingFocus.tag, this.pendingFocus.step);
   }
 
   refreshAll(): void {
@@ -52,6 +54,16 @@ class ScalarsDashboard implements Dashboard {
 
   shown(): void {
     this.refreshAll();
+  }
+
+  focus(tag: string, step: number): void {
+    const chart = this.grid.reveal(tag);
+    this.pendingFocus = chart ? null : { tag, step }; // made before its tags came: once they do
+    chart?.zoomAround(step);
+  }
+
+  alertsChanged(): void {
+    this.restyle();
   }
 
   /** Log scale, outliers or theme changed: rebuild the plots, no refetch. */
