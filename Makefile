@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 BUILD_INPUTS := pyproject.toml requirements-dev.txt setup.py $(wildcard src/lightboard/*.h src/lightboard/*/*.c)
 STAMP := $(VENV)/.installed-$(shell cat $(BUILD_INPUTS) | cksum | cut -d' ' -f1)
 # The viewer's page (TypeScript, bundled with uPlot by esbuild), built into the Python package.
-FRONTEND_INPUTS := $(wildcard frontend/package*.json frontend/tsconfig.json frontend/build.mjs frontend/index.html frontend/src/*)
+FRONTEND_INPUTS := $(wildcard frontend/package*.json frontend/tsconfig.json frontend/build.mjs frontend/index.html) \
+	$(shell find frontend/src -type f)
 ASSETS := src/lightboard/serve/static/index.html
 
 .PHONY: all venv assets browser test lint demo bench protos clean
