@@ -42,7 +42,8 @@ export class HistPanel implements Panel {
   private loadedKey = "";
   private pendingKey = "";
   private controller: AbortController | null = null;
-  private drawnWidth = 0;
+  /** Steps asked for at the last fetch (the heatmap asks for one per pixel column). */
+  private fetchedSteps = 0;
 
   constructor(
     readonly tag: string,
@@ -84,6 +85,7 @@ export class HistPanel implements Panel {
     this.controller?.abort();
     const controller = (this.controller = new AbortController());
     this.pendingKey = key;
+    this.fetchedSteps = steps;
     if (!this.loaded) this.setState("loading");
     const fetches = runs.map((run) =>
       fetchPoints<HistogramPoint>("histograms", { run, tag: this.tag, steps, range }, controller.signal).then((response) => ({ run, response })),
@@ -163,7 +165,6 @@ export class HistPanel implements Panel {
       const items: Drawn[] = chosen.map((c) => ({ ...c, color: runColor(c.run), counts: rebin(c.buckets, lo, hi, bins) }));
       this.scene = { mode: drawMode, axis, items, lo, hi, bins };
       this.hitTest = draw(this.canvas, this.scene, this.highlight);
-      this.drawnWidth = this.plotBox.clientWidth;
       this.drawn();
     } catch (e) {
       this.showError(e instanceof Error ? e.message : String(e));
@@ -174,8 +175,11 @@ export class HistPanel implements Panel {
     this.setState("drawn");
     this.el.dataset.generation = String(this.ctx.generation());
     this.ctx.hooks.drawnAt.set(this.hookKey(), performance.now());
-    // Grown much wider than the heatmap's columns (e.g. window resized): fetch more steps.
-    if (this.options().mode === "heatmap" && this.plotBox.clientWidth > this.drawnWidth * 1.25) this.refresh();
+    // Grown much wider than the heatmap's columns (e.g. window resized or expanded): fetch more steps.
+    const total = Number(this.el.dataset.total);
+    if (this.options().mode === "heatmap" && this.fetchedSteps < total && this.plotBox.clientWidth > this.fetchedSteps * 1.25) {
+      this.refresh();
+    }
   }
 
   private hover(e: MouseEvent): void {
