@@ -221,3 +221,24 @@ def test_a_step_logged_while_open_appears(browser, tmp_path: pathlib.Path) -> No
         for kind, page in pages.items():
             wait_panels(page, kind, "h", 1, total=11)
             page.close()
+
+
+def test_a_failed_answer_is_said_in_place(browser, url: str) -> None:
+    """A panel whose answer fails says why (the server's message) instead of staying blank."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+    try:
+        for kind in ("histograms", "distributions"):
+            tab.route(
+                f"**/api/{kind}?*",
+                lambda route: route.fulfill(
+                    status=500, content_type="application/json", body='{"error": "disk on fire"}'
+                ),
+            )
+            open_dashboard(tab, url, f"?dashboard={kind}")
+            panel = tab.locator(PANEL.format(kind=kind, tag="layer/weights") + '[data-run="alpha"]')
+            panel.locator(".chart-message").wait_for(state="visible", timeout=WAIT_MS)
+            assert panel.get_attribute("data-state") == "error"
+            assert "500: disk on fire" in panel.locator(".chart-message").inner_text()
+            tab.unroute(f"**/api/{kind}?*")
+    finally:
+        tab.close()
