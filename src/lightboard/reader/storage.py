@@ -6,7 +6,8 @@ reads (a :class:`Source`). :func:`store_for` picks the store once per logdir fro
 (the ``cloud`` extra); a plain path or a ``file://`` URL stays on the local disk.
 
 Remote stores see a logdir through one recursive listing per :meth:`FsspecStore.runs` (for object stores one
-prefix listing, a request per 1,000 keys), which also gives every file's size: reading a file whose size has
+prefix listing, a request per 1,000 keys; opening a logdir and its first read share one), which also gives
+every file's size: reading a file whose size has
 not changed since the last read costs no request, and new bytes are fetched with ranged reads, many files'
 at once (:meth:`FsspecStore.prefetch`). On S3 the reader's client keeps up to :data:`S3_CONNECTIONS`
 connections (s3fs's default is 10): a run of 1,000 segments is fetched 64 requests at a time.
@@ -15,12 +16,15 @@ connections (s3fs's default is 10): a run of 1,000 segments is fetched 64 reques
 from __future__ import annotations
 
 import os
+import time
 from typing import Any, Protocol
 
 from lightboard.urls import filesystem, is_url, local_path
 
 S3_CONNECTIONS = 64
 """Connections the reader's S3 client keeps (``max_pool_connections``), unless ``storage_options`` set them."""
+LISTING_REUSE_S = 1.0
+"""How long the listing :meth:`FsspecStore.exists` made serves the next :meth:`FsspecStore.runs` of that path."""
 
 
 def is_event_file(name: str) -> bool:
@@ -223,6 +227,7 @@ class FsspecStore:
         self._files: dict[str, list[str]] = {}  # directory URL → its event files' URLs, sorted
         self._objects: dict[str, tuple[str, int]] = {}  # file URL → (fsspec path, listed size)
         self._prefetched: dict[str, tuple[int, bytes]] = {}  # file URL → (start, bytes) for its next open
+        self._listing: tuple[str, float, dict[str, Any]] | None = None  # exists()'s: (path, when, listing)
 
     def __repr__(self) -> str:
         return f"FsspecStore({self.url!r})"
@@ -237,18 +242,37 @@ class FsspecStore:
         return f"{self.root.rstrip('/')}/{relative}"
 
     def exists(self, path: str) -> bool:
-        """Whether ``path`` is an object or a prefix of some (asked afresh, not from a cached listing)."""
+        """Whether ``path`` is an object or a prefix of some (asked afresh, not from a cached listing).
+
+        Asked with the recursive listing :meth:`runs` makes, which a :meth:`runs` of ``path`` right after (within
+        :data:`LISTING_REUSE_S`, as when a logdir is opened and first read) takes instead of listing again; an
+        empty listing is checked with fsspec's ``exists`` (an empty bucket exists).
+        """
         fs_path = self._path(path)
-        self.fs.invalidate_cache(fs_path)
+        try:
+            found = self._find(fs_path)
+        except FileNotFoundError:  # e.g. no such bucket
+            return False
+        if found:
+            self._listing = (fs_path, time.monotonic(), found)
+            return True
         return bool(self.fs.exists(fs_path))
+
+    def _find(self, base: str) -> dict[str, Any]:
+        """A fresh recursive listing of ``base`` (fsspec's cached listings would hide new files and sizes)."""
+        self.fs.invalidate_cache(base)
+        return self.fs.find(base, withdirs=False, detail=True)
 
     def runs(self, root: str) -> dict[str, tuple[str, str | None]]:
         """See :meth:`Store.runs`: one fresh recursive listing of ``root``, kept for :meth:`files` and :meth:`size`."""
         root = _trim(root)
         base = self._path(root)
-        self.fs.invalidate_cache(base)  # listings fsspec cached would hide new files and sizes
         self._prefetched.clear()
-        found = self.fs.find(base, withdirs=False, detail=True)
+        listed, self._listing = self._listing, None
+        if listed is not None and listed[0] == base and time.monotonic() - listed[1] <= LISTING_REUSE_S:
+            found = listed[2]
+        else:
+            found = self._find(base)
         if base in found:  # root is one file
             self._files, self._objects = {}, {root: (base, self._size(base, found[base]))}
             return {".": (_parent(root), root)}
