@@ -172,7 +172,8 @@ def _counts(values: np.ndarray, bins: Any) -> tuple[int, np.ndarray, np.ndarray,
     values = np.ascontiguousarray(values, dtype=np.float32 if values.dtype == np.float32 else np.float64)
     counts = np.zeros(len(edges) + 1, np.int64)
     first, last, low, high, nan = _count(values, np.ascontiguousarray(edges), table, 64 - TABLE_BITS, counts)
-    if nan:  # numpy's min and max are a NaN then: the one NaN (its sort left it last, of any NaN, on SIMD CPUs)
+    if nan:  # min and max are NaN, and always the one NaN 0x7ff8... (numpy's min and max keep a NaN's sign and
+        # payload on some paths, not on others)
         extremes: Extremes = (math.nan, math.nan)
     else:  # the sign numpy gives a zero minimum or maximum is its own business: ask it
         extremes = None if low == 0.0 or high == 0.0 else (low, high)
