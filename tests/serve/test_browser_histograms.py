@@ -242,3 +242,34 @@ def test_a_failed_answer_is_said_in_place(browser, url: str) -> None:
             tab.unroute(f"**/api/{kind}?*")
     finally:
         tab.close()
+
+
+def test_distributions_axis_and_drag_zoom(page, url: str) -> None:
+    open_dashboard(page, url, "?dashboard=distributions&distx=relative")
+    wait_panels(page, "distributions", "layer/weights", 3, total=STEPS)
+    assert page.locator("#dist-axis").input_value() == "relative" and "distx=relative" in page.url
+    over = PANEL.format(kind="distributions", tag="layer/weights") + '[data-run="beta"] .u-over'
+    tip = hover(page, over, 0.5, 0.5)
+    assert "Relative" in tip["text"]
+    # Steps are logged one a second from wall time 1,000: a step's relative time is that many seconds.
+    seconds = int(tip["step"])
+    minutes, rest = divmod(seconds, 60)
+    expected = f"{seconds}s" if seconds < 60 else f"{minutes}m" + (f" {rest:02d}s" if rest else "")
+    assert f"Relative\t{expected}" in tip["text"], tip["text"]
+    box = page.locator(over).bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] * 0.40, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.50, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function(
+        """(selector) => { const p = document.querySelector(selector);
+            return p.dataset.state === "drawn" && Number(p.dataset.total) < 100; }""",
+        arg=PANEL.format(kind="distributions", tag="layer/weights") + '[data-run="beta"]',
+        timeout=WAIT_MS,
+    )
+    panel = page.locator(PANEL.format(kind="distributions", tag="layer/weights") + '[data-run="beta"]')
+    total = int(panel.get_attribute("data-total"))
+    assert 20 < total < 100 and panel.get_attribute("data-shown") == str(total)  # every step of the range
+    page.select_option("#dist-axis", "step")
+    assert "distx" not in page.url

@@ -5,9 +5,10 @@
 import uPlot from "uplot";
 import { fetchPoints, type PointsResponse } from "../../api";
 import { runColor, withAlpha } from "../../colors";
-import { formatStep, formatStepTick, formatValue } from "../../format";
+import { DURATION_INCREMENTS, formatDate, formatDuration, formatStep, formatStepTick, formatValue } from "../../format";
 import type { DashboardContext } from "../types";
 import { panelFrame, type Panel } from "../histograms/cards";
+import type { Axis } from "../histograms/draw";
 import { hideTip, showTip } from "../histograms/tip";
 
 export interface DistributionPoint {
@@ -40,6 +41,10 @@ export class DistributionChart implements Panel {
   private readonly count: HTMLElement;
   private readonly resizer = new ResizeObserver(() => this.resize());
   private plot: uPlot | null = null;
+  /** The axis the plot was built for. */
+  private plotAxis: Axis | null = null;
+  /** Wall time of the run's first point (relative times count from it), from the last unzoomed answer. */
+  private origin: number | null = null;
   private response: PointsResponse<DistributionPoint> | null = null;
   private zoom: Range | null = null;
   private applying = false;
@@ -51,6 +56,7 @@ export class DistributionChart implements Panel {
     readonly tag: string,
     readonly run: string,
     private readonly ctx: DashboardContext,
+    private readonly axis: () => Axis,
   ) {
     const frame = panelFrame("distributions", tag, run, runColor(run));
     this.el = frame.el;
@@ -91,11 +97,18 @@ export class DistributionChart implements Panel {
     );
   }
 
-  /** Rebuilds the plot (theme changed). */
+  /** Rebuilds the plot (theme or axis changed). */
   redraw(): void {
     this.plot?.destroy();
     this.plot = null;
     if (this.response) this.draw();
+  }
+
+  /** The x of each point on the axis shown (relative: seconds since the run's first point). */
+  private xs(points: DistributionPoint[], axis: Axis): number[] {
+    if (axis === "step") return points.map((p) => p.step);
+    const start = axis === "relative" ? this.origin ?? points[0]?.wall_time ?? 0 : 0;
+    return points.map((p) => p.wall_time - start);
   }
 
   destroy(): void {
@@ -111,13 +124,17 @@ export class DistributionChart implements Panel {
     const response = this.response;
     if (!response) return;
     const points = response.points;
-    const data: (number | null)[][] = [points.map((p) => p.step)];
+    if (!this.zoom && points.length) this.origin = points[0].wall_time;
+    const axis = this.axis();
+    const data: (number | null)[][] = [this.xs(points, axis)];
     // Series 1..9 from the top (basis point 10000) down, so bands pair [upper, lower].
     for (let k = BASIS_POINTS.length - 1; k >= 0; k--) data.push(points.map((p) => p.percentiles[k]?.[1] ?? null));
     this.count.textContent = `${points.length} of ${response.total} steps shown`;
     this.message.textContent = points.length === 0 ? "No histogram in this step range." : "";
-    if (!this.plot) {
-      this.plot = new uPlot(this.options(), [[]], this.plotBox);
+    if (!this.plot || this.plotAxis !== axis) {
+      this.plot?.destroy();
+      this.plot = new uPlot(this.options(axis), [[]], this.plotBox);
+      this.plotAxis = axis;
     }
     const plot = this.plot;
     this.applying = true;
@@ -136,7 +153,7 @@ export class DistributionChart implements Panel {
     this.ctx.hooks.drawnAt.set(`distributions:${this.run}:${this.tag}`, performance.now());
   }
 
-  private options(): uPlot.Options {
+  private options(axis: Axis): uPlot.Options {
     const color = runColor(this.run);
     const css = getComputedStyle(document.documentElement);
     const muted = css.getPropertyValue("--muted").trim() || "#656d76";
@@ -146,16 +163,22 @@ export class DistributionChart implements Panel {
       const median = i === 4;
       series.push({ label, stroke: median ? color : withAlpha(color, 0.35), width: median ? 1.5 : 0.5, points: { show: false } });
     });
-    const axis = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const style = { stroke: muted, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
+    const xAxis: uPlot.Axis =
+      axis === "step"
+        ? { ...style, values: (_u, values) => values.map(formatStepTick) }
+        : axis === "relative"
+          ? { ...style, incrs: DURATION_INCREMENTS, values: (_u, values) => values.map(formatDuration) }
+          : { ...style };
     return {
       width: Math.max(100, this.plotBox.clientWidth),
       height: Math.max(100, this.plotBox.clientHeight),
       series,
       bands: BANDS.map(([upper, lower, alpha]) => ({ series: [upper, lower], fill: withAlpha(color, alpha) })),
-      scales: { x: { time: false } },
+      scales: { x: { time: axis === "wall" } },
       axes: [
-        { ...axis, values: (_u, values) => values.map(formatStepTick) },
-        { ...axis, size: 56, values: (_u, values) => values.map((v) => formatValue(v)) },
+        xAxis,
+        { ...style, size: 56, values: (_u, values) => values.map((v) => formatValue(v)) },
       ],
       legend: { show: false },
       padding: [8, 8, 0, 0],
@@ -184,6 +207,9 @@ export class DistributionChart implements Panel {
     }
     const point = points[i];
     const rows: [string, string][] = [["Step", formatStep(point.step)]];
+    const axis = this.axis();
+    if (axis === "relative") rows.push(["Relative", formatDuration(point.wall_time - (this.origin ?? points[0].wall_time))]);
+    if (axis === "wall") rows.push(["Time", formatDate(point.wall_time)]);
     for (let k = BASIS_POINTS.length - 1; k >= 0; k--) rows.push([LABELS[BASIS_POINTS.length - 1 - k], formatValue(point.percentiles[k]?.[1])]);
     const box = u.over.getBoundingClientRect();
     showTip(this.plotBox, box.left + (u.cursor.left ?? 0), box.top + (u.cursor.top ?? 0), rows, {
@@ -197,10 +223,18 @@ export class DistributionChart implements Panel {
   private onScale(u: uPlot): void {
     const { min, max } = u.scales.x;
     if (this.applying || min == null || max == null || !this.response) return;
-    const steps = this.response.points.map((p) => p.step);
-    if (steps.length === 0) return;
-    if (min <= steps[0] && max >= steps[steps.length - 1]) return;
-    this.zoom = { min: Math.floor(min), max: Math.ceil(max) };
+    const points = this.response.points;
+    const xs = this.xs(points, this.axis());
+    if (xs.length === 0) return;
+    if (min <= xs[0] && max >= xs[xs.length - 1]) return;
+    // The API takes a step range: the steps of the points shown in the x range (and the ones just outside it,
+    // so that the drawing reaches the edges).
+    let first = xs.findIndex((x) => x >= min);
+    let last = xs.length - 1 - [...xs].reverse().findIndex((x) => x <= max);
+    if (first < 0 || last < first) return;
+    first = Math.max(0, first - 1);
+    last = Math.min(xs.length - 1, last + 1);
+    this.zoom = { min: points[first].step, max: points[last].step };
     this.refresh();
   }
 
