@@ -3,10 +3,11 @@
  *
  * count(values, edges, table, shift, counts) -> (first_bin, last_bin, minimum, maximum, nan)
  *
- * is the C twin of lightboard.summaries.histogram.count_python (same arguments, same counts). Every value
+ * is the C twin of lightboard.summaries.histogram.count_python (same arguments, same results). Every value
  * (float32 or float64, compared as float64) is counted in counts[i + 1] (int64, len(edges) + 1 of them, zeroed
  * by the caller) when edges[i] <= value < edges[i + 1], the last bin also taking value == edges[-1] (numpy's
- * rule for explicit edges). counts[0] and counts[-1] receive the values below and above the edges, and NaN.
+ * rule for explicit edges). counts[0] and counts[-1] receive the values below and above the edges, and each
+ * NaN in one of them (which one may differ from the twin's).
  *
  * A value's bin is the largest i with edges[i] <= value. Without a table it is found by a branch-free
  * bisection of all the edges. With one, `key` orders doubles as integers (negative ones with every bit but
@@ -34,7 +35,7 @@ static inline Py_ssize_t table_bin(double value, const int32_t *table, int shift
     return table[(key >> shift) + offset];
 }
 
-/* 1 + the number of `padded` edges <= `value` among the first `count`, less one (a branch-free bisection). */
+/* The largest i < count with padded[i] <= value, or -1 (NaN too): a branch-free bisection. */
 static inline Py_ssize_t bisected_bin(double value, const double *padded, Py_ssize_t count) {
     const double *base = padded;
     while (count > 1) {

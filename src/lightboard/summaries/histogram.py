@@ -112,7 +112,8 @@ def count_python(
     The pure-Python twin of the C ``_histogram.count`` (``LIGHTBOARD_PURE_PYTHON=1`` forces it). ``values``
     (float32 or float64) are compared as float64; bin ``i`` counts ``edges[i] <= value < edges[i + 1]``, the
     last one also ``value == edges[-1]``. ``counts`` (int64, zeros, one more than the edges) receives bin ``i``
-    at ``i + 1``; ``counts[0]`` and ``counts[-1]`` the values below and above the edges, and NaN.
+    at ``i + 1``; ``counts[0]`` and ``counts[-1]`` the values below and above the edges, and each NaN in one
+    of them (which one may differ from the C twin's).
 
     A value's bin is the largest ``i`` with ``edges[i] <= value``: a bisection of all edges when ``table``
     is None, else ``table[slot]`` (``slot``: the top ``64 - shift`` bits of its :func:`ordered_keys`, offset
