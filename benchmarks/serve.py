@@ -110,12 +110,12 @@ def get_json(url: str) -> Any:
         return json.loads(answer.read())
 
 
-def tensorboard_time(logdir: str, shape: Shape) -> float:
-    """Seconds from starting TensorBoard (``--load_fast=true``) to its API answering :data:`TAG` for every run
-    with the run's last step."""
+@contextmanager
+def tensorboard(logdir: str) -> Iterator[tuple[subprocess.Popen, str]]:
+    """TensorBoard (``--load_fast=true``) on a free loopback port: ``(process, port)`` once it printed its URL;
+    killed on exit."""
     command = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", "0",
                "--load_fast=true"]  # fmt: skip
-    started = time.perf_counter()
     with process(command) as board:
         port = None
         while port is None:
@@ -124,6 +124,14 @@ def tensorboard_time(logdir: str, shape: Shape) -> float:
                 raise RuntimeError("tensorboard exited before printing its URL")
             match = re.search(r"TensorBoard \S+ at http://[^:]+:(\d+)/", line)
             port = match.group(1) if match else None
+        yield board, port
+
+
+def tensorboard_time(logdir: str, shape: Shape) -> float:
+    """Seconds from starting TensorBoard (``--load_fast=true``) to its API answering :data:`TAG` for every run
+    with the run's last step."""
+    started = time.perf_counter()
+    with tensorboard(logdir) as (_, port):
         base = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?tag={TAG}&run="
         pending = [f"run{run:02d}" for run in range(shape.runs)]
         while pending:

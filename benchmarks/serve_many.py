@@ -27,7 +27,18 @@ from typing import Any
 
 import section as section_cli
 from read import Shape, warm_page_cache
-from serve import CHROMIUM, CHROMIUM_FLAGS, SETTLE_S, TIMEOUT_S, get_json, measure, process, serve_command, served_url
+from serve import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    SETTLE_S,
+    TIMEOUT_S,
+    get_json,
+    measure,
+    process,
+    serve_command,
+    served_url,
+    tensorboard,
+)
 
 
 @dataclass(frozen=True)
@@ -96,17 +107,8 @@ def first_chart(browser: Any, logdir: str, crowd: Crowd, memory: list[float]) ->
 def tensorboard_first_tag(logdir: str, crowd: Crowd, memory: list[float]) -> float:
     """Seconds from starting TensorBoard (``--load_fast=true``) to its API answering the first tag for the first
     run with its last step; its resident memory then goes to ``memory``."""
-    command = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", "0",
-               "--load_fast=true"]  # fmt: skip
     started = time.perf_counter()
-    with process(command) as board:
-        port = None
-        while port is None:
-            line = board.stderr.readline()
-            if not line:
-                raise RuntimeError("tensorboard exited before printing its URL")
-            match = re.search(r"TensorBoard \S+ at http://[^:]+:(\d+)/", line)
-            port = match.group(1) if match else None
+    with tensorboard(logdir) as (board, port):
         url = f"http://127.0.0.1:{port}/data/plugin/scalars/scalars?tag={crowd.first_tag}&run=run000"
         while True:
             if time.perf_counter() - started > TIMEOUT_S:
