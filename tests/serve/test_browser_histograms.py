@@ -273,3 +273,29 @@ def test_distributions_axis_and_drag_zoom(page, url: str) -> None:
     assert 20 < total < 100 and panel.get_attribute("data-shown") == str(total)  # every step of the range
     page.select_option("#dist-axis", "step")
     assert "distx" not in page.url
+
+
+def test_only_panels_near_the_viewport_fetch(browser, tmp_path: pathlib.Path) -> None:
+    """A card of 150 runs fetches the panels on screen (and a screen around it), the rest as they scroll in."""
+    runs = [f"run{index:03d}" for index in range(150)]
+    for run in runs:
+        with SummaryWriter(tmp_path / run) as writer:
+            for step in range(3):
+                writer.add_histogram("h", histogram_values(1, step), step)
+    with serving(tmp_path, "--reload-interval", "0") as address:
+        tab = browser.new_page(viewport={"width": 1200, "height": 800})
+        try:
+            open_dashboard(tab, address, "?dashboard=histograms")
+            first = PANEL.format(kind="histograms", tag="h") + '[data-run="run000"]'
+            tab.wait_for_selector(first + '[data-state="drawn"]', timeout=WAIT_MS)
+            tab.wait_for_timeout(1_000)
+            states = tab.locator(PANEL.format(kind="histograms", tag="h")).evaluate_all(
+                "panels => panels.map(p => p.dataset.state)"
+            )
+            assert len(states) == 150 and 0 < states.count("drawn") < 100, states
+            last = tab.locator(PANEL.format(kind="histograms", tag="h") + '[data-run="run149"]')
+            assert last.get_attribute("data-state") == "loading"
+            last.scroll_into_view_if_needed()
+            tab.wait_for_selector(PANEL.format(kind="histograms", tag="h") + '[data-run="run149"][data-state="drawn"]')
+        finally:
+            tab.close()

@@ -1,5 +1,6 @@
 // A tag's card holding one panel per selected run (shared by the histograms and distributions dashboards): the
-// panels follow the run selection, and fetch and draw only while the card is near the viewport.
+// panels follow the run selection, and each fetches and draws only while it is near the viewport (a card of
+// 1,000 runs fetches the few dozen panels on screen).
 
 import { element } from "../../dom";
 import type { Card } from "../../taggrid";
@@ -22,6 +23,10 @@ export class RunsCard<P extends Panel> implements Card {
   private readonly body: HTMLDivElement;
   private readonly note: HTMLParagraphElement;
   private readonly panels = new Map<string, P>();
+  /** Panels in or near the viewport. */
+  private readonly near = new WeakSet<Element>();
+  private readonly byElement = new WeakMap<Element, P>();
+  private readonly observer: IntersectionObserver;
 
   constructor(
     readonly kind: string,
@@ -46,6 +51,19 @@ export class RunsCard<P extends Panel> implements Card {
     this.body = element("div", "hist-panels");
     this.note = element("p", "hist-note");
     this.el.append(head, this.note, this.body);
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          if (!entry.isIntersecting) {
+            this.near.delete(entry.target);
+            continue;
+          }
+          this.near.add(entry.target);
+          if (this.visible) this.byElement.get(entry.target)?.refresh();
+        }
+      },
+      { root: ctx.scroller, rootMargin: "100% 0px" },
+    );
   }
 
   /** The panels shown (for the dashboard's settings changes). */
@@ -55,7 +73,7 @@ export class RunsCard<P extends Panel> implements Card {
 
   /** Drops every panel: they are made anew (another mode) at the next refresh. */
   rebuild(): void {
-    for (const panel of this.panels.values()) panel.destroy();
+    for (const panel of this.panels.values()) this.drop(panel);
     this.panels.clear();
     this.body.replaceChildren();
     void this.refresh();
@@ -71,7 +89,7 @@ export class RunsCard<P extends Panel> implements Card {
     const keep = new Set(wanted);
     for (const [run, panel] of this.panels) {
       if (!keep.has(run)) {
-        panel.destroy();
+        this.drop(panel);
         this.panels.delete(run);
       }
     }
@@ -80,15 +98,35 @@ export class RunsCard<P extends Panel> implements Card {
       if (!panel) {
         panel = this.make(run === ALL ? null : run);
         this.panels.set(run, panel);
+        this.byElement.set(panel.el, panel);
       }
-      if (this.body.children[i] !== panel.el) this.body.insertBefore(panel.el, this.body.children[i] ?? null);
+      if (this.body.children[i] !== panel.el) {
+        this.body.insertBefore(panel.el, this.body.children[i] ?? null);
+        this.observer.observe(panel.el);
+        // On screen now: fetch at once rather than at the observer's first call, a frame or more later.
+        if (this.nearView(panel.el)) this.near.add(panel.el);
+      }
     });
-    for (const panel of this.panels.values()) panel.refresh();
+    for (const panel of this.panels.values()) if (this.near.has(panel.el)) panel.refresh();
+  }
+
+  /** Whether `el` is within a screen's height of the visible area (as the observer counts it). */
+  private nearView(el: HTMLElement): boolean {
+    const box = el.getBoundingClientRect();
+    const view = this.ctx.scroller.getBoundingClientRect();
+    return box.bottom >= view.top - view.height && box.top <= view.bottom + view.height;
+  }
+
+  private drop(panel: P): void {
+    this.observer.unobserve(panel.el);
+    this.near.delete(panel.el);
+    panel.destroy();
   }
 
   destroy(): void {
-    for (const panel of this.panels.values()) panel.destroy();
+    for (const panel of this.panels.values()) this.drop(panel);
     this.panels.clear();
+    this.observer.disconnect();
     this.el.remove();
   }
 }
