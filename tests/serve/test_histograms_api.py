@@ -272,3 +272,20 @@ def test_fast_decoding_leaves_other_layouts_to_the_reader() -> None:
     mismatched = Summary.Value(tag="h", histo=HistogramProto(bucket_limit=[1.0, 2.0], bucket=[1.0]))
     assert histograms.legacy_buckets(mismatched) is None
     assert histograms.legacy_buckets(Summary.Value(tag="h", simple_value=1.0)) is None
+
+
+def test_decoded_histograms_kept_are_bounded(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache of decoded histograms drops the least recently used run/tags past its bounds."""
+    with SummaryWriter(tmp_path / "run") as writer:
+        for step in range(10):
+            for tag in ("a", "b", "c"):
+                writer.add_histogram(tag, values(step), step)
+    run = read(tmp_path).run("run")
+    monkeypatch.setattr(histograms, "KEEP_HISTOGRAMS", 25)
+    for tag in ("a", "b", "c"):
+        histograms.decoded(run, tag)
+    kept = {key[2] for key in histograms._cache if key[0] == run.directory}
+    assert kept == {"b", "c"}  # 30 > 25: "a", the least recently used, went
+    monkeypatch.setattr(histograms, "KEEP_HISTOGRAMS", 5)
+    histograms.decoded(run, "a")
+    assert {key[2] for key in histograms._cache if key[0] == run.directory} == {"a"}  # the latest stays

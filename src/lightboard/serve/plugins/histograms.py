@@ -32,7 +32,9 @@ BUCKETS_SCHEMA = {
 }
 
 KEEP_DECODED = 64
-"""How many run/tag histogram lists :func:`decoded` keeps (least recently used dropped first)."""
+"""How many run/tag histogram lists :func:`decoded` keeps (least recently used dropped first)..."""
+KEEP_HISTOGRAMS = 400_000
+"""... and how many histograms in all (the most recent list is kept whatever its length)."""
 
 
 def listed(array: np.ndarray) -> list:
@@ -165,7 +167,9 @@ def decoded(run: Run, tag: str) -> Decoded:
     with _lock:
         _cache[key] = result
         _cache.move_to_end(key)
-        while len(_cache) > KEEP_DECODED:
+        while len(_cache) > 1 and (
+            len(_cache) > KEEP_DECODED or sum(len(kept) for kept in _cache.values()) > KEEP_HISTOGRAMS
+        ):
             _cache.popitem(last=False)
     return result
 
