@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import compileall
 import os
-import re
 import sys
 import tempfile
 import time
@@ -32,7 +31,18 @@ from urllib.parse import quote
 import numpy as np
 import section as section_cli
 from read import Shape, warm_page_cache
-from serve import CHROMIUM, CHROMIUM_FLAGS, SETTLE_S, TIMEOUT_S, get_json, measure, process, serve_command, served_url
+from serve import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    SETTLE_S,
+    TIMEOUT_S,
+    get_json,
+    measure,
+    process,
+    serve_command,
+    served_url,
+    tensorboard,
+)
 
 FULL = Shape("20 runs x 5 tags x 5,000 steps", 20, 5, 5_000)
 QUICK = Shape("quick: 4 runs x 2 tags x 300 steps", 4, 2, 300)
@@ -93,17 +103,8 @@ def time_dashboard(browser: Any, logdir: str, kind: str, runs: int) -> tuple[flo
 def tensorboard_time(logdir: str, shape: Shape) -> tuple[float, float, int]:
     """Seconds from starting TensorBoard (``--load_fast=true``) to its API answering :data:`TAG`'s distributions
     for every run with the run's last step, then its histograms likewise; and how many steps it serves."""
-    command = [sys.executable, "-m", "tensorboard.main", "--logdir", logdir, "--host", "127.0.0.1", "--port", "0",
-               "--load_fast=true"]  # fmt: skip
     started = time.perf_counter()
-    with process(command) as board:
-        port = None
-        while port is None:
-            line = board.stderr.readline()
-            if not line:
-                raise RuntimeError("tensorboard exited before printing its URL")
-            match = re.search(r"TensorBoard \S+ at http://[^:]+:(\d+)/", line)
-            port = match.group(1) if match else None
+    with tensorboard(logdir) as (_, port):
         times, served = [], 0
         for plugin in ("distributions", "histograms"):
             base = f"http://127.0.0.1:{port}/data/plugin/{plugin}/{plugin}?tag={quote(TAG)}&run="
