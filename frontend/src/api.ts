@@ -19,6 +19,8 @@ export interface RunsResponse {
   logdir: string;
   /** Why the server's last read of the logdir failed (it retries), or null. */
   error: string | null;
+  /** The server's first read of the logdir goes on: what it read so far is shown, the rest follows. */
+  reading: boolean;
   /** How many runs have rank streams (0: merging changes nothing). */
   rank_groups: number;
   runs: RunInfo[];

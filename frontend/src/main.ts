@@ -122,7 +122,7 @@ const poller = new Poller(byId("banner"), () => ranksMode(settings), kindToFetch
   const { runs, dashboards } = update;
   logdir = runs.logdir;
   // Marks keep the path left-to-right inside the right-to-left box that ellipsizes its start.
-  byId("logdir").textContent = `\u200e${runs.logdir}\u200e`;
+  byId("logdir").textContent = `\u200e${runs.logdir}\u200e${runs.reading ? " — reading…" : ""}`;
   byId("logdir").title = runs.logdir;
   byId("merge-ranks-row").hidden = runs.rank_groups === 0;
   showDamage(runs.damage);

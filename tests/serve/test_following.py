@@ -9,6 +9,7 @@ import time
 from starlette.testclient import TestClient
 
 from lightboard import SummaryWriter
+from lightboard.serve import source as source_module
 from lightboard.serve import views
 from lightboard.serve.app import create_app
 from lightboard.serve.source import LiveLogdir
@@ -103,3 +104,34 @@ def test_the_first_answers_are_ready_before_a_page_asks(tmp_path: pathlib.Path, 
         assert listed == [1], "computed with the read, before any request"
         assert client.get("/api/runs", params={"ranks": "merge"}).json()["runs"][0]["name"] == "run"
         assert listed == [1], "and answered from what was computed"
+
+
+def test_a_big_logdir_is_served_a_part_at_a_time_while_it_is_first_read(tmp_path: pathlib.Path, monkeypatch) -> None:
+    """Past PART_BYTES, the first read goes the first run alone, then parts: a query asked meanwhile is answered
+    from what was read so far, and ``reading`` says the rest is coming."""
+    for run in range(6):
+        with SummaryWriter(tmp_path / f"run{run}") as writer:
+            for step in range(2_000):
+                writer.add_scalar("loss", step, step)
+    monkeypatch.setattr(source_module, "PART_BYTES", 200_000)  # each run is ~86 kB: parts of two runs
+    source = LiveLogdir(str(tmp_path))
+    parts: list[list[str] | None] = []
+    seen: list[list[int]] = []  # points per run, as a query between the first two parts sees them
+    real = source._refresh
+
+    def refresh(runs: list[str] | None = None, first: bool = False) -> bool:
+        parts.append(runs)
+        done = real(runs, first)
+        if len(parts) == 1:  # queued now, as a page's query would be: before the next part
+            source._worker.submit(
+                lambda: seen.append([len(run.scalars("loss")) if run.scalar_tags() else 0 for run in source.logdir])
+            )
+        return done
+
+    monkeypatch.setattr(source, "_refresh", refresh)
+    with TestClient(create_app(source, reload_interval=0), base_url="http://localhost") as client:
+        body = wait_for(client, "/api/runs", lambda body: not body["reading"])
+        assert [run["points"] for run in body["runs"]] == [2_000] * 6
+    assert parts == [["run0"], ["run1", "run2"], ["run3", "run4"], ["run5"]]
+    assert seen == [[2_000, 0, 0, 0, 0, 0]], "answered from the first run, every run listed"
+    assert source.generation == len(parts), "each part is a generation a page sees"

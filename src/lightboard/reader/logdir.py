@@ -6,7 +6,7 @@ import concurrent.futures
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -15,7 +15,7 @@ from lightboard.reader import frames, ranks
 from lightboard.reader.cursor import Damage
 from lightboard.reader.run import Run
 from lightboard.reader.series import RESTART_POLICIES, Scalars
-from lightboard.reader.storage import store_for
+from lightboard.reader.storage import LOCAL, store_for
 
 if TYPE_CHECKING:
     from lightboard.alerts.record import Alert
@@ -52,7 +52,7 @@ class Logdir:
     def __repr__(self) -> str:
         return f"Logdir({self.path!r}, {len(self._runs)} runs)"
 
-    def refresh(self, progress: Progress | None = None, threads: int = 1) -> int:
+    def refresh(self, progress: Progress | None = None, threads: int = 1, runs: Iterable[str] | None = None) -> int:
         """Read what was written since the last refresh: new bytes, new files, new runs. Returns bytes read.
 
         A partial record at the end of a file (a writer mid-write) is left for the next refresh. With
@@ -62,14 +62,18 @@ class Logdir:
 
         A remote logdir (an fsspec URL) is listed once per refresh; only files whose listed size grew are
         fetched, with ranged reads of their new bytes.
+
+        With ``runs``, every run is listed but only those named are read (a reader that shows a big logdir while
+        it reads it, a part at a time).
         """
         for name, (directory, file) in self._store.runs(self.path).items():
             if name not in self._runs:
                 self._runs[name] = Run(name, directory, self.restarts, file=file, store=self._store)
         self._runs = dict(sorted(self._runs.items()))
+        chosen = list(self._runs.values()) if runs is None else [self.run(name) for name in runs]
         report = None
         if progress is not None:
-            total = sum(run.pending() for run in self._runs.values())
+            total = sum(run.pending() for run in chosen)
             done = 0
             lock = threading.Lock()
             progress(0, total)
@@ -80,12 +84,16 @@ class Logdir:
                     done += consumed
                     progress(done, max(total, done))
 
-        runs = list(self._runs.values())
-        threads = min(threads, len(runs))
+        threads = min(threads, len(chosen))
         if threads < 2:
-            return sum(run.refresh(report) for run in runs)
+            return sum(run.refresh(report) for run in chosen)
         with concurrent.futures.ThreadPoolExecutor(threads, thread_name_prefix="lightboard-read") as pool:
-            return sum(pool.map(lambda run: run.refresh(report), runs))
+            return sum(pool.map(lambda run: run.refresh(report), chosen))
+
+    @property
+    def local(self) -> bool:
+        """Whether the logdir is on this machine's file system (not at an fsspec URL)."""
+        return self._store is LOCAL
 
     @property
     def runs(self) -> list[str]:

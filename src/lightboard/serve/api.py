@@ -64,6 +64,7 @@ async def runs(request: Request) -> Response:
         "generation": generation,
         "logdir": source.logdir.path,
         "error": source.error,
+        "reading": source.reading,
         "rank_groups": groups,
         "runs": listed,
         "damage": damage,

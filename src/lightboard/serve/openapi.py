@@ -33,13 +33,18 @@ _SCHEMAS: dict[str, Any] = {
     },
     "Runs": {
         "type": "object",
-        "required": ["generation", "logdir", "error", "rank_groups", "runs", "damage"],
+        "required": ["generation", "logdir", "error", "reading", "rank_groups", "runs", "damage"],
         "properties": {
             "generation": {"type": "integer", "description": "Grows each time new data is read; poll it."},
             "logdir": {"type": "string"},
             "error": {
                 "type": ["string", "null"],
                 "description": "Why the last read of the logdir failed (it is retried), or null.",
+            },
+            "reading": {
+                "type": "boolean",
+                "description": "True while the server's first read of the logdir goes on: what was read so far is "
+                "served, the rest comes with later generations.",
             },
             "rank_groups": {
                 "type": "integer",

@@ -21,6 +21,10 @@ T = TypeVar("T")
 log = logging.getLogger("lightboard.serve")
 READ_THREADS = min(4, os.cpu_count() or 1)
 """Runs read at once (the first read of a big logdir is what a user waits for)."""
+PART_BYTES = 256 << 20
+"""The first read of a local logdir bigger than this goes a part of about this many bytes at a time (the first
+part one run): queries asked meanwhile are answered between parts, so a big logdir's first runs show while the
+rest is read. A smaller logdir is read whole before any query is answered."""
 WARM_WHILE_ASKED_S = 10.0
 """After new data, the warmers run if a query came this recently (or for the first read): a page is watching."""
 
@@ -46,17 +50,59 @@ class LiveLogdir:
         """Run on the reader's thread after a read that brought new data (see :data:`WARM_WHILE_ASKED_S`): they
         compute, through :meth:`memo`, the answers every page asks for first, so that they are ready."""
         self._asked = 0.0
+        self.reading = False
+        """True while the first read goes on (what was read so far is already served)."""
 
     def start(self) -> None:
-        """Begin the first read (queries asked before it ends wait for it); later calls do nothing."""
+        """Begin the first read, a part at a time (queries asked meanwhile are answered between parts, from what
+        was read so far); later calls do nothing."""
         if not self._started:
             self._started = True
-            self._worker.submit(self._refresh)
+            self.reading = True
+            self._worker.submit(self._first_read)
 
-    def _refresh(self) -> bool:
-        runs = len(self.logdir)
+    def _first_read(self) -> None:
         try:
-            consumed = self.logdir.refresh(threads=READ_THREADS)
+            parts = self._parts() if self.logdir.local else [None]
+        except OSError:
+            parts = [None]  # the plain read reports it
+        self._read_parts(parts)
+
+    def _parts(self) -> list[list[str] | None]:
+        """The runs in parts: the first run alone, then parts of about :data:`PART_BYTES`; a logdir of at most
+        PART_BYTES is one part, read whole before any query (as an empty one)."""
+        self.logdir.refresh(runs=[])  # lists the runs, reads nothing
+        names = self.logdir.runs
+        sizes = {name: self.logdir.run(name).pending() for name in names}
+        if sum(sizes.values()) <= PART_BYTES:
+            return [None]
+        parts: list[list[str] | None] = [[names[0]]]
+        current: list[str] = []
+        size = 0
+        for name in names[1:]:
+            pending = sizes[name]
+            if current and size + pending > PART_BYTES:
+                parts.append(current)
+                current, size = [], 0
+            current.append(name)
+            size += pending
+        if current:
+            parts.append(current)
+        return parts
+
+    def _read_parts(self, parts: list[list[str] | None]) -> None:
+        self._refresh(parts[0], first=True)
+        if len(parts) > 1:
+            self._worker.submit(self._read_parts, parts[1:])
+        else:
+            self.reading = False
+
+    def _refresh(self, runs: list[str] | None = None, first: bool = False) -> bool:
+        if self.reading and not first:
+            return False  # the first read's parts will get there
+        count = len(self.logdir)
+        try:
+            consumed = self.logdir.refresh(threads=READ_THREADS, runs=runs)
         except Exception as error:  # noqa: BLE001 - a failed read is reported and retried, never fatal
             message = f"reading {self.logdir.path} failed: {type(error).__name__}: {error}"
             if message != self.error:
@@ -64,7 +110,7 @@ class LiveLogdir:
             self.error = message
             return False
         self.error = None
-        if consumed or len(self.logdir) != runs or self.generation == 0:
+        if consumed or len(self.logdir) != count or self.generation == 0:
             self.generation += 1
             self._cache.clear()
             if self.generation == 1 or time.monotonic() - self._asked < WARM_WHILE_ASKED_S:
