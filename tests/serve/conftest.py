@@ -1,4 +1,5 @@
-"""A logdir for the viewer's tests, and the viewer's app over it (Starlette's test client, lifespan run)."""
+"""A logdir for the viewer's tests, the viewer's app over it (Starlette's test client, lifespan run), and for the
+browser tests Debian's chromium and a tab that fails the test on any console error or payload that ran."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from starlette.testclient import TestClient
 from lightboard import SummaryWriter
 from lightboard.serve.app import create_app
 from lightboard.serve.source import LiveLogdir
+from tests.serve.browser import FLAGS, chromium_or_skip
 
 STEPS = 20_000
 SPIKE = 12_345
@@ -52,3 +54,35 @@ def client(logdir: pathlib.Path) -> Iterator[TestClient]:
     app = create_app(LiveLogdir(str(logdir)), reload_interval=0)
     with TestClient(app, base_url="http://127.0.0.1:6006") as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    """Debian's chromium, headless, driven by Playwright (one per test module)."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def console() -> list[str]:
+    """The uncaught exceptions and console errors of the test's tab (a test that expects one removes it)."""
+    return []
+
+
+@pytest.fixture
+def page(browser, console: list[str]) -> Iterator:
+    """A tab; the test fails on any uncaught exception or console error in it, or if a payload set
+    ``window.pwned``."""
+    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
+    tab.on("pageerror", lambda error: console.append(f"page error: {error}"))
+    tab.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    yield tab
+    pwned = tab.evaluate("() => window.pwned")
+    tab.close()
+    assert not console, console
+    assert pwned is None, f"a payload ran: window.pwned = {pwned}"

@@ -15,7 +15,7 @@ import pytest
 
 from lightboard import SummaryWriter, read
 from lightboard.serve.smoothing import smooth
-from tests.serve.browser import CHART, FLAGS, WAIT_MS, chart_response, chromium_or_skip, drag_zoom, serving, wait_chart
+from tests.serve.browser import CHART, WAIT_MS, chart_response, drag_zoom, serving, wait_chart
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -39,17 +39,6 @@ def write_runs(root: pathlib.Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     root = tmp_path_factory.mktemp("viewer")
     write_runs(root)
@@ -60,18 +49,6 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def url(logdir: pathlib.Path) -> Iterator[str]:
     with serving(logdir, "--reload-interval", "0") as address:
         yield address
-
-
-@pytest.fixture
-def page(browser) -> Iterator:
-    """A tab; the test fails on any uncaught exception or console error in it."""
-    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    yield tab
-    tab.close()
-    assert not errors, errors
 
 
 def open_page(page, url: str, query: str = "") -> None:

@@ -11,13 +11,10 @@ from collections.abc import Iterator
 import pytest
 
 from lightboard import SummaryWriter
-from tests.serve import test_browser
 from tests.serve.browser import WAIT_MS, serving, wait_chart
 from tests.serve.test_browser import open_page
 
 pytestmark = pytest.mark.timeout(180)
-browser, page = test_browser.browser, test_browser.page
-"""test_browser's fixtures: its chromium, and a tab that fails the test on any console error."""
 
 STEPS = 2_000
 BAD_STEP = 1_234

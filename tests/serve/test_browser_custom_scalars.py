@@ -16,7 +16,7 @@ import pytest
 
 from lightboard import SummaryWriter, read
 from lightboard.serve.smoothing import smooth
-from tests.serve.browser import FLAGS, WAIT_MS, chromium_or_skip, serving
+from tests.serve.browser import WAIT_MS, serving
 
 pytestmark = pytest.mark.timeout(150)
 
@@ -71,17 +71,6 @@ def write_logdir(root: pathlib.Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
     root = tmp_path_factory.mktemp("custom_scalars_viewer")
     write_logdir(root)
@@ -92,12 +81,6 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def url(logdir: pathlib.Path) -> Iterator[str]:
     with serving(logdir, "--reload-interval", "0.2") as address:
         yield address
-
-
-@pytest.fixture
-def console() -> list[str]:
-    """Uncaught exceptions and console errors of the test's tab (a test that expects one removes it)."""
-    return []
 
 
 @pytest.fixture

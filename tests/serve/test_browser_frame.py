@@ -13,14 +13,11 @@ import pytest
 
 from lightboard import SummaryWriter
 from lightboard.proto.summary_pb2 import Summary
-from tests.serve import test_browser
 from tests.serve.browser import WAIT_MS, serving, wait_chart
 from tests.serve.test_browser import open_page
 from tests.serve.test_plugins import damaged_logdir
 
 pytestmark = pytest.mark.timeout(180)
-browser, page = test_browser.browser, test_browser.page
-"""test_browser's fixtures: its chromium, and a tab that fails the test on any console error."""
 
 HOSTILE_RUN = "<img src=x onerror=window.pwned=1>"
 HOSTILE_TAG = "<script>window.pwned=1</script>"

@@ -14,7 +14,7 @@ import pytest
 from tensorboard.plugins.distribution.compressor import compress_histogram
 
 from lightboard import SummaryWriter, read
-from tests.serve.browser import FLAGS, WAIT_MS, chromium_or_skip, serving
+from tests.serve.browser import WAIT_MS, serving
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -28,17 +28,6 @@ PANEL = '.hist-panel[data-kind="{kind}"][data-tag="{tag}"]'
 
 def histogram_values(run: int, step: int) -> np.ndarray:
     return np.random.default_rng(run * 100_000 + step).normal(step / 100 + run, 1 + step / 400, 200)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -58,20 +47,6 @@ def logdir(tmp_path_factory: pytest.TempPathFactory) -> pathlib.Path:
 def url(logdir: pathlib.Path) -> Iterator[str]:
     with serving(logdir, "--reload-interval", "0") as address:
         yield address
-
-
-@pytest.fixture
-def page(browser) -> Iterator:
-    """A tab; the test fails on any uncaught exception or console error in it, or if a payload ran."""
-    tab = browser.new_page(viewport={"width": 1400, "height": 1100})
-    errors: list[str] = []
-    tab.on("pageerror", lambda error: errors.append(f"page error: {error}"))
-    tab.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    yield tab
-    pwned = tab.evaluate("() => window.pwned")
-    tab.close()
-    assert not errors, errors
-    assert pwned is None
 
 
 def open_dashboard(page, url: str, query: str) -> None:

@@ -14,13 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from lightboard import SummaryWriter
-from tests.serve import test_browser
 from tests.serve.browser import CHART, WAIT_MS, chart_response, drag_zoom, serving, wait_chart
 from tests.serve.test_browser import hover_tooltip_row, open_page
 
 pytestmark = pytest.mark.timeout(120)
-browser, page = test_browser.browser, test_browser.page
-"""test_browser's fixtures: its chromium, and a tab that fails the test on any console error."""
 
 RANKS = 4
 SHORT = 200
