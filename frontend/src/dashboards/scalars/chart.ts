@@ -25,8 +25,8 @@ type State = "empty" | "loading" | "drawn" | "error";
 /** Buckets, and so points, a chart asks for across all its runs: about its width for each run while they are few;
  * past that each run gets an equal share (at least MIN_BUCKETS), so that 1,000 runs cost what 100 do. Every bucket
  * keeps its extremes: a spike is never lost, only the resolution between extremes. */
-const POINT_BUDGET = 60_000;
-const MIN_BUCKETS = 50;
+const POINT_BUDGET = 40_000;
+const MIN_BUCKETS = 40;
 
 /** Runs up to which the smoothed lines get a hover dot. */
 export const HOVER_DOTS = 50;
