@@ -22,9 +22,9 @@ log = logging.getLogger("lightboard.serve")
 READ_THREADS = min(4, os.cpu_count() or 1)
 """Runs read at once (the first read of a big logdir is what a user waits for)."""
 PART_BYTES = 256 << 20
-"""The first read of a local logdir bigger than this goes a part of about this many bytes at a time (the first
-part one run): queries asked meanwhile are answered between parts, so a big logdir's first runs show while the
-rest is read. A smaller logdir is read whole before any query is answered."""
+"""The first read of a local logdir bigger than this goes a part at a time: the first run, then about this many
+bytes, then twice as many each part; queries asked meanwhile are answered between parts, so a big logdir's first
+runs show while the rest is read. A smaller logdir is read whole before any query is answered."""
 WARM_WHILE_ASKED_S = 10.0
 """After new data, the warmers run if a query came this recently (or for the first read): a page is watching."""
 
@@ -69,8 +69,10 @@ class LiveLogdir:
         self._read_parts(parts)
 
     def _parts(self) -> list[list[str] | None]:
-        """The runs in parts: the first run alone, then parts of about :data:`PART_BYTES`; a logdir of at most
-        PART_BYTES is one part, read whole before any query (as an empty one)."""
+        """The runs in parts: the first run alone, then parts of about :data:`PART_BYTES`, twice as big each time
+        (each part is a generation, which makes a page fetch what it shows again: few, growing parts show the first
+        runs soon and the rest without refetching all along); a logdir of at most PART_BYTES is one part, read
+        whole before any query (as an empty one)."""
         self.logdir.refresh(runs=[])  # lists the runs, reads nothing
         names = self.logdir.runs
         sizes = {name: self.logdir.run(name).pending() for name in names}
@@ -78,12 +80,12 @@ class LiveLogdir:
             return [None]
         parts: list[list[str] | None] = [[names[0]]]
         current: list[str] = []
-        size = 0
+        size, limit = 0, PART_BYTES
         for name in names[1:]:
             pending = sizes[name]
-            if current and size + pending > PART_BYTES:
+            if current and size + pending > limit:
                 parts.append(current)
-                current, size = [], 0
+                current, size, limit = [], 0, 2 * limit
             current.append(name)
             size += pending
         if current:
